@@ -1,0 +1,3 @@
+from journeylens.cli.main import app
+
+app()

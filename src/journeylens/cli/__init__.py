@@ -1,0 +1,1 @@
+"""The ``journeylens`` command line."""

@@ -1,0 +1,1 @@
+"""The embedded DuckDB store: schema, writer (group commit), identity resolution."""

@@ -1,0 +1,299 @@
+"""One transaction that stores a batch: events, failed events, persons, identities, merges.
+
+:func:`store_batch` is called by the writer thread (group commit) and by anything
+else that owns the connection (tests, importers). Everything happens in one DuckDB
+transaction, so a batch is stored whole or not at all; the caller acknowledges
+only after it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from journeylens.ingest.batch import Rejection
+from journeylens.ingest.normalize import utc_now
+from journeylens.store.identity import GraphChanges, IdentityGraph
+from journeylens.store.schema import EVENT_COLUMNS, PERSON_TRAIT_COLUMNS
+from journeylens.store.traits import apply_traits, promoted
+
+_TS = pa.timestamp("us")
+EVENT_SCHEMA = pa.schema(
+    [
+        (
+            name,
+            _TS
+            if name in ("timestamp", "original_timestamp", "sent_at", "received_at")
+            else pa.int64()
+            if name == "person_id"
+            else pa.float64()
+            if name == "revenue"
+            else pa.string(),
+        )
+        for name in EVENT_COLUMNS
+    ]
+)
+
+
+@dataclass(slots=True)
+class FailedEvent:
+    received_at: Any
+    source: str
+    route: str | None
+    rejection: Rejection
+
+
+@dataclass(slots=True)
+class StoreResult:
+    inserted: int
+    duplicates: int
+    failed: int
+
+
+def _arrow(rows: Sequence[dict[str, Any]]) -> pa.Table:
+    return pa.table(
+        {
+            name: pa.array([row[name] for row in rows], type=EVENT_SCHEMA.field(name).type)
+            for name in EVENT_COLUMNS
+        },
+        schema=EVENT_SCHEMA,
+    )
+
+
+def store_batch(
+    con: duckdb.DuckDBPyConnection,
+    graph: IdentityGraph,
+    rows: list[dict[str, Any]],
+    failed: Sequence[FailedEvent] = (),
+) -> StoreResult:
+    """Resolve persons and store everything in one transaction.
+
+    On any exception the transaction is rolled back and the caller must reload the
+    graph (its in-memory state has moved ahead of the database).
+    """
+    now = utc_now()
+    # Dedupe within the batch: the first copy of a message id wins.
+    unique: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault(row["message_id"], row)
+    batch = list(unique.values())
+
+    # Persons for every row, in order (links and merges happen as events arrive).
+    persons = [graph.resolve(row) for row in batch]
+    changes = graph.take_changes()
+    trait_updates: dict[int, list[tuple[dict | None, dict | None]]] = {}
+    for row, person_id in zip(batch, persons, strict=True):
+        final = changes.final(person_id)
+        row["person_id"] = final
+        if row.get("_set") or row.get("_set_once"):
+            trait_updates.setdefault(final, []).append((row.get("_set"), row.get("_set_once")))
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        inserted = _insert_events(con, batch)
+        merged = _persist_graph(con, changes, batch, now)
+        _persist_traits(con, changes, trait_updates, now)
+        if merged:
+            con.execute(
+                "DELETE FROM persons WHERE person_id IN (SELECT unnest($ids))",
+                {"ids": sorted(merged)},
+            )
+        _insert_failed(con, failed)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return StoreResult(inserted=inserted, duplicates=len(rows) - inserted, failed=len(failed))
+
+
+def _insert_events(con: duckdb.DuckDBPyConnection, batch: list[dict[str, Any]]) -> int:
+    if not batch:
+        return 0
+    events_batch = _arrow(batch)  # noqa: F841 - referenced by name in the SQL below
+    result = con.execute("INSERT OR IGNORE INTO events SELECT * FROM events_batch").fetchone()
+    return int(result[0]) if result else 0
+
+
+def _persist_graph(
+    con: duckdb.DuckDBPyConnection, changes: GraphChanges, batch: list[dict[str, Any]], now: Any
+) -> dict[int, int]:
+    """Persons, identities and merge records; returns the merged (source → target) map."""
+    # Merges of persons already in the database: re-point their events and ids.
+    merged = {
+        source: changes.final(source)
+        for source in changes.forward
+        if source not in changes.new_persons
+    }
+    if merged:
+        merge_map = pa.table(  # noqa: F841 - used by name in SQL
+            {"source": list(merged), "target": list(merged.values())}
+        )
+        con.execute(
+            "UPDATE events SET person_id = m.target FROM merge_map m WHERE events.person_id = m.source"
+        )
+        con.execute(
+            "UPDATE identities SET person_id = m.target FROM merge_map m"
+            " WHERE identities.person_id = m.source"
+        )
+
+    # Every person seen in this batch: first/last seen and identification.
+    seen: dict[int, list[Any]] = {}
+    for row in batch:
+        span = seen.get(row["person_id"])
+        ts = row["timestamp"]
+        if span is None:
+            seen[row["person_id"]] = [ts, ts]
+        else:
+            span[0] = min(span[0], ts)
+            span[1] = max(span[1], ts)
+    for target in merged.values():
+        seen.setdefault(target, [None, None])
+    touched = set(seen) | {changes.final(p) for p in changes.identified}
+    if touched:
+        ids = sorted(touched)
+        identified = _identified_final(changes)
+        persons_batch = pa.table(  # noqa: F841 - used by name in SQL
+            {
+                "person_id": pa.array(ids, pa.int64()),
+                "is_identified": [p in identified for p in ids],
+                "first_seen_at": pa.array([seen.get(p, [None])[0] for p in ids], _TS),
+                "last_seen_at": pa.array([seen.get(p, [None, None])[1] for p in ids], _TS),
+            }
+        )
+        con.execute(
+            """
+            INSERT INTO persons (person_id, is_identified, first_seen_at, last_seen_at, created_at, updated_at)
+            SELECT person_id, is_identified, first_seen_at, last_seen_at, $now, $now FROM persons_batch
+            ON CONFLICT (person_id) DO UPDATE SET
+                is_identified = persons.is_identified OR excluded.is_identified,
+                first_seen_at = least(persons.first_seen_at, excluded.first_seen_at),
+                last_seen_at = greatest(persons.last_seen_at, excluded.last_seen_at),
+                updated_at = excluded.updated_at
+            """,
+            {"now": now},
+        )
+    if merged:
+        con.execute(
+            """
+            UPDATE persons SET
+                first_seen_at = least(persons.first_seen_at, s.first_seen_at),
+                last_seen_at = greatest(persons.last_seen_at, s.last_seen_at)
+            FROM (
+                SELECT m.target, min(p.first_seen_at) AS first_seen_at, max(p.last_seen_at) AS last_seen_at
+                FROM persons p JOIN merge_map m ON p.person_id = m.source GROUP BY m.target
+            ) s
+            WHERE persons.person_id = s.target
+            """
+        )
+
+    new_ids = [
+        (distinct_id, changes.final(person_id), kind)
+        for distinct_id, (person_id, kind) in changes.new_ids.items()
+    ]
+    if new_ids:
+        ids_batch = pa.table(  # noqa: F841 - used by name in SQL
+            {
+                "distinct_id": [i[0] for i in new_ids],
+                "person_id": pa.array([i[1] for i in new_ids], pa.int64()),
+                "kind": [i[2] for i in new_ids],
+            }
+        )
+        con.execute(
+            "INSERT INTO identities SELECT distinct_id, person_id, kind, $now FROM ids_batch",
+            {"now": now},
+        )
+    if changes.upgraded_ids:
+        con.execute(
+            "UPDATE identities SET kind = 'user' WHERE distinct_id IN (SELECT unnest($ids))",
+            {"ids": sorted(changes.upgraded_ids)},
+        )
+    if changes.records:
+        con.executemany(
+            "INSERT INTO person_merges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    now,
+                    r.status,
+                    r.source,
+                    changes.final(r.target),
+                    r.distinct_id,
+                    r.other_id,
+                    r.message_id,
+                    r.reason,
+                )
+                for r in changes.records
+            ],
+        )
+    return merged
+
+
+def _identified_final(changes: GraphChanges) -> set[int]:
+    return {changes.final(p) for p in changes.identified}
+
+
+def _persist_traits(
+    con: duckdb.DuckDBPyConnection,
+    changes: GraphChanges,
+    updates: dict[int, list[tuple[dict | None, dict | None]]],
+    now: Any,
+) -> None:
+    """Apply $set/$set_once in event order; a merged person's traits fill gaps in the target's."""
+    merged_into: dict[int, list[int]] = {}
+    for source in changes.forward:
+        if source not in changes.new_persons:
+            merged_into.setdefault(changes.final(source), []).append(source)
+    targets = set(updates) | set(merged_into)
+    if not targets:
+        return
+    wanted = sorted(targets | {s for sources in merged_into.values() for s in sources})
+    current = {
+        person_id: orjson.loads(traits) if traits else {}
+        for person_id, traits in con.execute(
+            "SELECT person_id, traits FROM persons WHERE person_id IN (SELECT unnest($ids))",
+            {"ids": wanted},
+        ).fetchall()
+    }
+    rows = []
+    for person_id in sorted(targets):
+        traits = dict(current.get(person_id, {}))
+        for source in merged_into.get(person_id, []):
+            for key, value in current.get(source, {}).items():
+                traits.setdefault(key, value)
+        for set_traits, set_once in updates.get(person_id, []):
+            traits = apply_traits(traits, set_traits, set_once)
+        rows.append(
+            {"person_id": person_id, "traits": orjson.dumps(traits).decode(), **promoted(traits)}
+        )
+    traits_batch = pa.Table.from_pylist(rows)  # noqa: F841 - used by name in SQL
+    assignments = ", ".join(f"{c} = t.{c}" for c in ("traits", *PERSON_TRAIT_COLUMNS))
+    con.execute(
+        f"UPDATE persons SET {assignments}, updated_at = $now FROM traits_batch t"
+        " WHERE persons.person_id = t.person_id",
+        {"now": now},
+    )
+
+
+def _insert_failed(con: duckdb.DuckDBPyConnection, failed: Sequence[FailedEvent]) -> None:
+    if not failed:
+        return
+    con.executemany(
+        "INSERT INTO failed_events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                f.received_at,
+                f.source,
+                f.route,
+                f.rejection.index,
+                f.rejection.code,
+                f.rejection.message,
+                f.rejection.message_id,
+                f.rejection.raw,
+            )
+            for f in failed
+        ],
+    )

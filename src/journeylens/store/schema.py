@@ -1,0 +1,206 @@
+"""Tables of a workspace and the migrations that create and upgrade them.
+
+Schema changes run only at start-up (``init``, ``serve``, or ``journeylens.open``
+with write access), never while requests are being served. Each migration is a
+list of statements applied in one transaction and recorded in
+``schema_migrations``; a database newer than this code is refused.
+
+Timestamps are stored as ``TIMESTAMP`` holding UTC wall-clock time (no zone
+attached) so that DuckDB, Spark and ClickHouse read them identically; the
+workspace time zone is applied when days/weeks/months are cut.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# Column order of ``events``; the writer builds Arrow batches in exactly this order.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "message_id",
+    "type",
+    "event",
+    "timestamp",
+    "original_timestamp",
+    "sent_at",
+    "received_at",
+    "anonymous_id",
+    "user_id",
+    "person_id",
+    "session_id",
+    "channel",
+    "source",
+    "properties",
+    "traits",
+    "context",
+    "group_id",
+    "previous_id",
+    "url",
+    "path",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "product_id",
+    "revenue",
+    "currency",
+)
+
+PERSON_TRAIT_COLUMNS: tuple[str, ...] = (
+    "email",
+    "phone",
+    "name",
+    "first_name",
+    "last_name",
+    "gender",
+    "birth_year",
+    "country",
+    "city",
+    "signup_date",
+)
+
+MIGRATIONS: list[list[str]] = [
+    # 1 — the foundation tables (DESIGN.md "Canonical data model").
+    [
+        """
+        CREATE TABLE events (
+            message_id         VARCHAR PRIMARY KEY,
+            type               VARCHAR NOT NULL,
+            event              VARCHAR,
+            timestamp          TIMESTAMP NOT NULL,
+            original_timestamp TIMESTAMP,
+            sent_at            TIMESTAMP,
+            received_at        TIMESTAMP NOT NULL,
+            anonymous_id       VARCHAR,
+            user_id            VARCHAR,
+            person_id          BIGINT NOT NULL,
+            session_id         VARCHAR,
+            channel            VARCHAR NOT NULL,
+            source             VARCHAR NOT NULL,
+            properties         JSON,
+            traits             JSON,
+            context            JSON,
+            group_id           VARCHAR,
+            previous_id        VARCHAR,
+            url                VARCHAR,
+            path               VARCHAR,
+            referrer           VARCHAR,
+            utm_source         VARCHAR,
+            utm_medium         VARCHAR,
+            utm_campaign       VARCHAR,
+            product_id         VARCHAR,
+            revenue            DOUBLE,
+            currency           VARCHAR
+        )
+        """,
+        """
+        CREATE TABLE persons (
+            person_id     BIGINT PRIMARY KEY,
+            is_identified BOOLEAN NOT NULL DEFAULT false,
+            first_seen_at TIMESTAMP,
+            last_seen_at  TIMESTAMP,
+            traits        JSON,
+            email         VARCHAR,
+            phone         VARCHAR,
+            name          VARCHAR,
+            first_name    VARCHAR,
+            last_name     VARCHAR,
+            gender        VARCHAR,
+            birth_year    INTEGER,
+            country       VARCHAR,
+            city          VARCHAR,
+            signup_date   DATE,
+            created_at    TIMESTAMP NOT NULL,
+            updated_at    TIMESTAMP NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE identities (
+            distinct_id VARCHAR PRIMARY KEY,
+            person_id   BIGINT NOT NULL,
+            kind        VARCHAR NOT NULL,   -- anonymous | user | email | phone | crm
+            created_at  TIMESTAMP NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE person_merges (
+            merged_at        TIMESTAMP NOT NULL,
+            status           VARCHAR NOT NULL,  -- merged | refused
+            source_person_id BIGINT,
+            target_person_id BIGINT,
+            distinct_id      VARCHAR,
+            other_id         VARCHAR,
+            message_id       VARCHAR,
+            reason           VARCHAR
+        )
+        """,
+        """
+        CREATE TABLE failed_events (
+            received_at TIMESTAMP NOT NULL,
+            source      VARCHAR NOT NULL,
+            route       VARCHAR,
+            batch_index INTEGER,
+            code        VARCHAR NOT NULL,
+            message     VARCHAR NOT NULL,
+            message_id  VARCHAR,
+            raw         VARCHAR
+        )
+        """,
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(RuntimeError):
+    pass
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema up to :data:`SCHEMA_VERSION`; returns the number of migrations run."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+    )
+    version = current_version(con)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"This workspace has schema version {version}, but this journeylens only knows "
+            f"up to {SCHEMA_VERSION}. Upgrade journeylens to open it."
+        )
+    applied = 0
+    for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP)", [number])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied += 1
+    return applied
+
+
+def check_version(con: duckdb.DuckDBPyConnection) -> None:
+    """For read-only opens: refuse a schema this code cannot read."""
+    version = current_version(con)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"This workspace has schema version {version}; this journeylens knows {SCHEMA_VERSION}."
+        )
+    if version < SCHEMA_VERSION:
+        raise RuntimeError(
+            f"This workspace has schema version {version} and needs upgrading to "
+            f"{SCHEMA_VERSION}; open it once with write access (journeylens init)."
+        )

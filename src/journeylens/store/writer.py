@@ -1,0 +1,163 @@
+"""Group commit: one thread owns every write to the workspace's DuckDB file.
+
+Requests hand their canonical rows to :meth:`Writer.submit` and wait on the
+returned future. The writer thread takes everything queued at that moment (so a
+busy server commits many requests per transaction and an idle one commits at
+once), stores it with :func:`store_batch` in one transaction, and only then
+resolves the futures: a client's 200 means the events are durable (ADR 0003).
+
+A full queue raises :class:`QueueFull` (the collector answers 503 + Retry-After).
+If a transaction fails, each request of the group is retried alone, so one
+poisonous request cannot fail its neighbours; the requests that still fail get
+the exception (the collector answers 503 and the client retries).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from journeylens.store.commit import FailedEvent, StoreResult, store_batch
+from journeylens.store.identity import IdentityGraph
+
+log = logging.getLogger("journeylens.writer")
+
+MAX_EVENTS_PER_TRANSACTION = 50_000
+
+
+class QueueFull(Exception):
+    pass
+
+
+class WriterStopped(Exception):
+    pass
+
+
+@dataclass
+class Ticket:
+    rows: list[dict[str, Any]]
+    failed: list[FailedEvent]
+    future: Future[StoreResult] = field(default_factory=Future)
+
+    @property
+    def size(self) -> int:
+        return len(self.rows) + len(self.failed)
+
+
+class Writer:
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, max_queued_events: int = 200_000) -> None:
+        self.con = con
+        self.graph = IdentityGraph.load(con)
+        self.max_queued_events = max_queued_events
+        self._queue: queue.SimpleQueue[Ticket | None] = queue.SimpleQueue()
+        self._queued = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="journeylens-writer", daemon=True)
+        self._stopping = False
+        self.commits = 0
+
+    # ---- public --------------------------------------------------------------------
+    def start(self) -> Writer:
+        self._thread.start()
+        return self
+
+    def submit(
+        self, rows: list[dict[str, Any]], failed: list[FailedEvent] | None = None
+    ) -> Future[StoreResult]:
+        ticket = Ticket(rows, failed or [])
+        with self._lock:
+            if self._stopping:
+                raise WriterStopped("The server is shutting down.")
+            if self._queued + ticket.size > self.max_queued_events and self._queued > 0:
+                raise QueueFull(f"{self._queued} events are waiting to be written.")
+            self._queued += ticket.size
+        self._queue.put(ticket)
+        return ticket.future
+
+    def write(
+        self, rows: list[dict[str, Any]], failed: list[FailedEvent] | None = None
+    ) -> StoreResult:
+        """Submit and wait: for importers and tests."""
+        return self.submit(rows, failed).result()
+
+    @property
+    def queued_events(self) -> int:
+        return self._queued
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Write everything already accepted, then stop."""
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    # ---- the thread ----------------------------------------------------------------
+    def _run(self) -> None:
+        done = False
+        while not done:
+            first = self._queue.get()
+            tickets: list[Ticket] = []
+            if first is None:
+                done = True
+            else:
+                tickets.append(first)
+            size = sum(t.size for t in tickets)
+            while size < MAX_EVENTS_PER_TRANSACTION:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    done = True
+                    continue
+                tickets.append(more)
+                size += more.size
+            if tickets:
+                self._commit(tickets)
+
+    def _commit(self, tickets: list[Ticket]) -> None:
+        try:
+            result = self._store(tickets)
+        except Exception as error:
+            if len(tickets) == 1:
+                self._fail(tickets[0], error)
+                return
+            log.warning(
+                "group commit of %d requests failed (%s); retrying one by one", len(tickets), error
+            )
+            for ticket in tickets:
+                self._commit([ticket])
+            return
+        # The group's counts are not split per request; each gets the group total.
+        for ticket in tickets:
+            self._release(ticket)
+            ticket.future.set_result(result)
+
+    def _store(self, tickets: list[Ticket]) -> StoreResult:
+        rows = [row for t in tickets for row in t.rows]
+        failed = [f for t in tickets for f in t.failed]
+        try:
+            result = store_batch(self.con, self.graph, rows, failed)
+        except Exception:
+            # The graph moved ahead of the rolled-back database: reload it.
+            self.graph = IdentityGraph.load(self.con)
+            raise
+        self.commits += 1
+        return result
+
+    def _fail(self, ticket: Ticket, error: Exception) -> None:
+        log.error("could not store a request of %d events: %s", ticket.size, error)
+        self._release(ticket)
+        ticket.future.set_exception(error)
+
+    def _release(self, ticket: Ticket) -> None:
+        with self._lock:
+            self._queued -= ticket.size

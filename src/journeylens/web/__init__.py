@@ -1,0 +1,1 @@
+"""The HTTP server: collector routes, JSON API, (later) the web UI."""

@@ -1,0 +1,69 @@
+"""The admin JSON API (every route needs an admin key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Query
+
+from journeylens.web.deps import AdminKey, CursorDep
+from journeylens.workspace import workspace_status
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+def _rows(cursor: Any) -> list[dict[str, Any]]:
+    columns = [d[0] for d in cursor.description]
+    out = []
+    for values in cursor.fetchall():
+        row = {}
+        for name, value in zip(columns, values, strict=True):
+            if name in ("properties", "traits", "context") and isinstance(value, str):
+                value = orjson.loads(value)
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            row[name] = value
+        out.append(row)
+    return out
+
+
+@router.get("/status", summary="Table counts, event names and time range")
+def status(_: AdminKey, cursor: CursorDep) -> dict[str, Any]:
+    return workspace_status(cursor)
+
+
+@router.get("/events", summary="Most recently received events")
+def recent_events(
+    _: AdminKey, cursor: CursorDep, limit: int = Query(50, ge=1, le=1000)
+) -> dict[str, Any]:
+    cursor.execute("SELECT * FROM events ORDER BY received_at DESC, message_id LIMIT ?", [limit])
+    return {"events": _rows(cursor)}
+
+
+@router.get("/failed-events", summary="Rejected events with their reasons")
+def failed_events(
+    _: AdminKey, cursor: CursorDep, limit: int = Query(50, ge=1, le=1000)
+) -> dict[str, Any]:
+    cursor.execute("SELECT * FROM failed_events ORDER BY received_at DESC LIMIT ?", [limit])
+    return {"failed_events": _rows(cursor)}
+
+
+@router.get("/persons/{distinct_id}", summary="A person by any of their ids")
+def person(distinct_id: str, _: AdminKey, cursor: CursorDep) -> dict[str, Any]:
+    from fastapi import HTTPException
+
+    cursor.execute(
+        "SELECT p.* FROM persons p JOIN identities i USING (person_id) WHERE i.distinct_id = ?",
+        [distinct_id],
+    )
+    found = _rows(cursor)
+    if not found:
+        raise HTTPException(
+            404, {"code": "not_found", "message": f"No person with id {distinct_id!r}."}
+        )
+    cursor.execute(
+        "SELECT distinct_id, kind FROM identities WHERE person_id = ? ORDER BY distinct_id",
+        [found[0]["person_id"]],
+    )
+    return {"person": found[0], "identities": _rows(cursor)}

@@ -1,0 +1,97 @@
+"""The ASGI application: ``create_app(workspace_dir)``.
+
+One process owns the workspace (ADR 0001): the lifespan opens the DuckDB file,
+runs migrations, starts the writer; shutdown drains the writer and closes the file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+import journeylens
+from journeylens.store.keys import KeyStore
+from journeylens.store.writer import Writer
+from journeylens.web import api, collector
+from journeylens.web.deps import AdminKey
+from journeylens.web.state import ServerState
+from journeylens.workspace import Workspace
+
+log = logging.getLogger("journeylens.server")
+
+
+def create_app(
+    workspace: str | Path, *, local_token: str | None = None, max_queued_events: int = 200_000
+) -> FastAPI:
+    workspace = Path(workspace)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ws = Workspace.init(workspace)
+        writer = Writer(ws.con, max_queued_events=max_queued_events).start()
+        keys = KeyStore(workspace)
+        if local_token:
+            keys.add_token(local_token, "admin")
+        app.state.journeylens = ServerState(workspace=ws, writer=writer, keys=keys)
+        try:
+            yield
+        finally:
+            writer.stop()
+            ws.con.execute("CHECKPOINT")
+            ws.close()
+
+    app = FastAPI(
+        title="journeylens",
+        version=journeylens.__version__,
+        summary="Customer behavior analytics: Segment- and PostHog-compatible collector and JSON API.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.include_router(collector.router)
+    app.include_router(api.router)
+
+    @app.get("/healthz", tags=["server"], summary="Liveness (no key needed)")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/openapi.json",
+        tags=["server"],
+        summary="This API's OpenAPI spec (admin key)",
+        include_in_schema=False,
+    )
+    def openapi_spec(_: AdminKey) -> dict[str, Any]:
+        return app.openapi()
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        detail = error.detail
+        body = (
+            detail
+            if isinstance(detail, dict)
+            else {"code": _code_for(error.status_code), "message": str(detail)}
+        )
+        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in error.errors()
+        )
+        return JSONResponse({"code": "invalid_request", "message": problems}, status_code=422)
+
+    return app
+
+
+def _code_for(status: int) -> str:
+    return {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(status, "error")

@@ -1,0 +1,16 @@
+"""What the running server holds: the open workspace, its writer and its keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from journeylens.store.keys import KeyStore
+from journeylens.store.writer import Writer
+from journeylens.workspace import Workspace
+
+
+@dataclass
+class ServerState:
+    workspace: Workspace
+    writer: Writer
+    keys: KeyStore

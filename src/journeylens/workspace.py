@@ -1,0 +1,229 @@
+"""A workspace: one directory holding the DuckDB file, its config and its keys.
+
+::
+
+    ws = journeylens.open("shop")        # creates nothing; use Workspace.init for that
+    ws.events                            # an Ibis table
+    ws.events.filter(ws.events.event == "Order Completed").to_pandas()
+
+DuckDB allows one writing process per database file (ADR 0001). While
+``journeylens serve`` owns a workspace, other processes cannot open it; they get
+:class:`WorkspaceInUseError`, which names the running server so the caller can
+use its HTTP API instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+
+from journeylens.store import schema
+
+DB_FILE = "journeylens.duckdb"
+CONFIG_FILE = "config.toml"
+KEYS_FILE = "keys.json"
+SERVER_FILE = "server.json"
+
+DEFAULT_CONFIG = """\
+# journeylens workspace settings
+[workspace]
+# Days, weeks (ISO, Monday first) and months are cut in this time zone.
+timezone = "UTC"
+# Revenue is summed per currency; this one is shown by default.
+currency = "USD"
+"""
+
+TABLES = ("events", "persons", "identities", "failed_events", "person_merges")
+
+
+class WorkspaceNotFoundError(FileNotFoundError):
+    pass
+
+
+class WorkspaceInUseError(RuntimeError):
+    """The DuckDB file is locked by another process (normally ``journeylens serve``)."""
+
+    def __init__(self, path: Path, server: dict[str, Any] | None, detail: str) -> None:
+        self.path = path
+        self.server = server
+        if server:
+            where = f"http://{server.get('host')}:{server.get('port')} (pid {server.get('pid')})"
+            message = (
+                f"Workspace {path} is in use by a running journeylens server at {where}. "
+                "Stop the server to open the workspace directly, or query it through its "
+                "HTTP API."
+            )
+        else:
+            message = f"Workspace {path} is locked by another process: {detail}"
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    timezone: str = "UTC"
+    currency: str = "USD"
+
+    @classmethod
+    def load(cls, path: Path) -> WorkspaceConfig:
+        file = path / CONFIG_FILE
+        if not file.exists():
+            return cls()
+        data = tomllib.loads(file.read_text(encoding="utf-8")).get("workspace", {})
+        return cls(
+            timezone=str(data.get("timezone", "UTC")), currency=str(data.get("currency", "USD"))
+        )
+
+
+def read_server_file(path: Path) -> dict[str, Any] | None:
+    """The running server's address (and local admin token), if one is recorded and alive."""
+    file = Path(path) / SERVER_FILE
+    try:
+        info = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    pid = info.get("pid")
+    if not isinstance(pid, int):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return info
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the workspace's DuckDB file, translating lock errors into a useful message."""
+    db = Path(path) / DB_FILE
+    try:
+        return duckdb.connect(str(db), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise WorkspaceInUseError(Path(path), read_server_file(path), str(error)) from None
+        raise
+
+
+class Workspace:
+    """An open workspace: the DuckDB connection and the tables as Ibis expressions."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool) -> None:
+        self.path = Path(path)
+        self.con = con
+        self.read_only = read_only
+        self.config = WorkspaceConfig.load(self.path)
+        self._ibis: ibis.BaseBackend | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | os.PathLike[str]) -> Workspace:
+        """Create the workspace directory, its config and schema (idempotent)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        config = path / CONFIG_FILE
+        if not config.exists():
+            config.write_text(DEFAULT_CONFIG, encoding="utf-8")
+        con = connect(path)
+        schema.migrate(con)
+        return cls(path, con, read_only=False)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Workspace:
+        path = Path(path)
+        if not (path / DB_FILE).exists():
+            raise WorkspaceNotFoundError(
+                f"No journeylens workspace at {path}. Create one with "
+                f"`journeylens init --workspace {path}` (or `journeylens serve`, which creates it)."
+            )
+        con = connect(path, read_only=read_only)
+        if read_only:
+            schema.check_version(con)
+        else:
+            schema.migrate(con)
+        return cls(path, con, read_only=read_only)
+
+    def close(self) -> None:
+        if self._ibis is not None:
+            self._ibis = None
+        self.con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- tables --------------------------------------------------------------------
+    @property
+    def backend(self) -> ibis.BaseBackend:
+        """The Ibis backend over this workspace's connection."""
+        if self._ibis is None:
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def table(self, name: str) -> ibis.Table:
+        return self.backend.table(name)
+
+    @property
+    def events(self) -> ibis.Table:
+        return self.table("events")
+
+    @property
+    def persons(self) -> ibis.Table:
+        return self.table("persons")
+
+    @property
+    def identities(self) -> ibis.Table:
+        return self.table("identities")
+
+    @property
+    def failed_events(self) -> ibis.Table:
+        return self.table("failed_events")
+
+    @property
+    def person_merges(self) -> ibis.Table:
+        return self.table("person_merges")
+
+    # ---- summaries -----------------------------------------------------------------
+    def status(self, *, top_events: int = 20) -> dict[str, Any]:
+        return workspace_status(self.con, top_events=top_events) | {"path": str(self.path)}
+
+
+def workspace_status(con: duckdb.DuckDBPyConnection, *, top_events: int = 20) -> dict[str, Any]:
+    """Table counts, event-name counts and the time range: the ``status`` command's data."""
+    cur = con.cursor()
+    counts = {
+        table: int(cur.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])  # type: ignore[index]
+        for table in TABLES
+    }
+    first, last = cur.execute("SELECT min(timestamp), max(timestamp) FROM events").fetchone()  # type: ignore[misc]
+    names = cur.execute(
+        "SELECT coalesce(event, '(' || type || ')') AS name, count(*) AS n FROM events"
+        " GROUP BY ALL ORDER BY n DESC, name LIMIT ?",
+        [top_events],
+    ).fetchall()
+    cur.close()
+    return {
+        "tables": counts,
+        "time_range": {
+            "first": first.isoformat() if first else None,
+            "last": last.isoformat() if last else None,
+        },
+        "events_by_name": [{"event": name, "count": int(n)} for name, n in names],
+    }
+
+
+def open(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Workspace:
+    """Open an existing workspace; ``path`` defaults to ``JOURNEYLENS_WORKSPACE``."""
+    if path is None:
+        from journeylens.config import get_settings
+
+        path = get_settings().workspace
+    return Workspace.open(path, read_only=read_only)
