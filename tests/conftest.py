@@ -21,7 +21,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def cli(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``journeylens`` command line in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "journeylens", *args],
@@ -52,9 +54,16 @@ class Server:
         log = self.log.open("ab")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "journeylens", "serve",
-                "--workspace", str(self.workspace),
-                "--host", "127.0.0.1", "--port", str(self.port),
+                sys.executable,
+                "-m",
+                "journeylens",
+                "serve",
+                "--workspace",
+                str(self.workspace),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

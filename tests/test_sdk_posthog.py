@@ -10,7 +10,9 @@ import journeylens
 def test_posthog_capture_identify_alias_set(server, keys):
     client = Posthog(keys["write"], host=server.url, sync_mode=True, max_retries=1)
     client.capture(
-        "Product Viewed", distinct_id="ph-anon-1", properties={"product_id": "p-9", "标题": "耳机 🎧"}
+        "Product Viewed",
+        distinct_id="ph-anon-1",
+        properties={"product_id": "p-9", "标题": "耳机 🎧"},
     )
     client.capture(
         "$pageview",

@@ -9,7 +9,13 @@ from segment.analytics.client import Client
 
 import journeylens
 
-PRODUCT = {"product_id": "p-1", "name": "手机 Pro", "note": "שלום עולם", "emoji": "📱✨", "price": 699.0}
+PRODUCT = {
+    "product_id": "p-1",
+    "name": "手机 Pro",
+    "note": "שלום עולם",
+    "emoji": "📱✨",
+    "price": 699.0,
+}
 
 
 def _client(server, keys, **options) -> Client:
@@ -19,13 +25,28 @@ def _client(server, keys, **options) -> Client:
 def test_segment_calls_are_stored_and_identities_stitched(server, keys):
     web = _client(server, keys, sync_mode=True)
     # Device A browses anonymously, then logs in.
-    web.page(anonymous_id="anon-A", name="Home", properties={"url": "https://shop.example/?utm_source=news"})
-    web.track(anonymous_id="anon-A", event="Product Viewed", properties=PRODUCT, message_id="m-view-1")
-    web.identify(user_id="u-alice", anonymous_id="anon-A", traits={"email": "Alice@Example.com", "name": "Alice 李"})
+    web.page(
+        anonymous_id="anon-A",
+        name="Home",
+        properties={"url": "https://shop.example/?utm_source=news"},
+    )
+    web.track(
+        anonymous_id="anon-A", event="Product Viewed", properties=PRODUCT, message_id="m-view-1"
+    )
+    web.identify(
+        user_id="u-alice",
+        anonymous_id="anon-A",
+        traits={"email": "Alice@Example.com", "name": "Alice 李"},
+    )
     # Device B (the app) is anonymous first, then carries both ids after login.
     app = _client(server, keys, gzip=True, upload_size=10)  # batched + gzip
     app.screen(anonymous_id="anon-B", name="Cart")
-    app.track(user_id="u-alice", anonymous_id="anon-B", event="Checkout Started", properties={"channel": "app"})
+    app.track(
+        user_id="u-alice",
+        anonymous_id="anon-B",
+        event="Checkout Started",
+        properties={"channel": "app"},
+    )
     app.track(
         user_id="u-alice",
         event="Order Completed",
@@ -36,7 +57,9 @@ def test_segment_calls_are_stored_and_identities_stitched(server, keys):
     app.alias(previous_id="legacy-42", user_id="u-alice")
     app.flush()
     # Resending a message id stores it once.
-    web.track(anonymous_id="anon-A", event="Product Viewed", properties=PRODUCT, message_id="m-view-1")
+    web.track(
+        anonymous_id="anon-A", event="Product Viewed", properties=PRODUCT, message_id="m-view-1"
+    )
     web.flush()
     server.stop()
 

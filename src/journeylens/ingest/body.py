@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import zlib
 from typing import Any
@@ -69,6 +70,17 @@ def _replace_surrogates(value: Any) -> Any:
     return value
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return number
+
+
 def parse_json(data: bytes) -> Any:
     """Parse JSON; lone UTF-16 surrogate escapes and invalid UTF-8 bytes become U+FFFD."""
     if not data.strip():
@@ -85,7 +97,9 @@ def parse_json(data: bytes) -> Any:
         # The standard library keeps lone surrogates as code points; we replace them.
         text = data.decode("utf-8", errors="replace")
         try:
-            return _replace_surrogates(json.loads(text))
+            return _replace_surrogates(
+                json.loads(text, parse_constant=_not_json, parse_float=_finite)
+            )
         except RecursionError:
             raise BodyError(400, "too_deep", "The JSON is nested too deeply.") from None
         except ValueError as error:
@@ -121,8 +135,11 @@ def decode_posthog_form(data: bytes) -> bytes:
     if not values:
         raise BodyError(400, "malformed_form", "The form body has no 'data' field.")
     try:
-        return base64.b64decode(values[0] + "=" * (-len(values[0]) % 4), validate=False)
+        decoded = base64.b64decode(values[0] + "=" * (-len(values[0]) % 4), validate=False)
     except ValueError as error:
         raise BodyError(
             400, "malformed_form", f"The 'data' field is not base64: {error}."
         ) from None
+    if not decoded.strip():
+        raise BodyError(400, "malformed_form", "The 'data' field holds no base64-encoded JSON.")
+    return decoded

@@ -125,7 +125,10 @@ def parse_timestamp(value: Any, field: str) -> datetime | None:
             "(for example 2024-05-01T12:00:00Z).",
         ) from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999 shifted past the calendar: out of range below
+            parsed = parsed.replace(tzinfo=None)
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         raise Reject(
             "invalid_timestamp", f"{field} {value[:60]!r} is outside {MIN_YEAR}–{MAX_YEAR}."
@@ -355,4 +358,13 @@ def offset_timestamp(received_at: datetime, offset_ms: Any) -> datetime | None:
     number = _number(offset_ms)
     if number is None:
         return None
-    return received_at - timedelta(milliseconds=number)
+    try:
+        moment: datetime | None = received_at - timedelta(milliseconds=number)
+    except OverflowError:
+        moment = None
+    if moment is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise Reject(
+            "invalid_timestamp",
+            f"offset {number:g} ms puts the event outside {MIN_YEAR}–{MAX_YEAR}.",
+        )
+    return moment

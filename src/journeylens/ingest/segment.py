@@ -59,6 +59,7 @@ def normalize_message(
     context = optional_dict(message.get("context"), "context")
     if batch_context:
         context = {**batch_context, **context}
+        encoded_size_check({**message, "context": context})  # limits apply to the stored event
     message_id = message.get("messageId", message.get("message_id"))
     if message_id is None:
         message_id = stable_message_id(encoded)
