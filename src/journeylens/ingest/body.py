@@ -83,6 +83,8 @@ def _finite(text: str) -> float:
 
 def parse_json(data: bytes) -> Any:
     """Parse JSON; lone UTF-16 surrogate escapes and invalid UTF-8 bytes become U+FFFD."""
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, which JSON parsers may ignore
+        data = data[3:]
     if not data.strip():
         raise BodyError(400, "empty_body", "The request body is empty; send a JSON object.")
     try:

@@ -276,6 +276,25 @@ def stable_message_id(raw: bytes) -> str:
     return "jl-" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
+def clean_message_id(value: Any, field: str, encoded: bytes) -> str:
+    """The dedupe key: as sent, or hashed from the content when absent or a placeholder.
+
+    A placeholder such as ``"null"`` or ``"0"`` sent for every message would make all
+    of them duplicates of the first; hashing the content instead loses nothing and
+    still dedupes a true resend.
+    """
+    if value is None:
+        return stable_message_id(encoded)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise Reject("invalid_type", f"{field} must be a string, not {_json_type(value)}.")
+    text = str(value).strip()
+    if text.lower() in ILLEGAL_IDS:
+        return stable_message_id(encoded)
+    if len(text) > MAX_ID_LENGTH:
+        raise Reject("invalid_id", f"{field} is longer than {MAX_ID_LENGTH} characters.")
+    return text
+
+
 def dumps(value: dict[str, Any]) -> str | None:
     return orjson.dumps(value).decode() if value else None
 
@@ -323,11 +342,18 @@ def build_event(
         raise Reject("missing_id", "The event has neither userId nor anonymousId.")
     if event_type == "track" and not event:
         raise Reject("missing_event", "A track call needs a non-empty event name.")
+    timestamp = corrected_timestamp(original_timestamp, sent_at, received_at)
+    if not MIN_YEAR <= timestamp.year <= MAX_YEAR:
+        raise Reject(
+            "invalid_timestamp",
+            f"timestamp corrected for the device clock (received − (sentAt − timestamp)) "
+            f"falls in {timestamp.year}, outside {MIN_YEAR}–{MAX_YEAR}; check sentAt.",
+        )
     row: dict[str, Any] = {
         "message_id": message_id,
         "type": event_type,
         "event": event,
-        "timestamp": corrected_timestamp(original_timestamp, sent_at, received_at),
+        "timestamp": timestamp,
         "original_timestamp": original_timestamp,
         "sent_at": sent_at,
         "received_at": received_at,

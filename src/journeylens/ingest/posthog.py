@@ -25,12 +25,12 @@ from journeylens.ingest.normalize import (
     Reject,
     build_event,
     clean_id,
+    clean_message_id,
     encoded_size_check,
     offset_timestamp,
     optional_dict,
     optional_name,
     parse_timestamp,
-    stable_message_id,
 )
 
 SOURCE = "posthog"
@@ -113,8 +113,7 @@ def normalize_event(
     sent_at = parse_timestamp(message.get("sent_at"), "sent_at") or batch_sent_at
     if original is None and message.get("offset") is not None:
         original, sent_at = offset_timestamp(received_at, message.get("offset")), None
-    uuid = message.get("uuid")
-    message_id = clean_id(uuid, "uuid") if uuid is not None else stable_message_id(encoded)
+    message_id = clean_message_id(message.get("uuid"), "uuid", encoded)
     context = (
         {"library": {"name": properties["$lib"]}} if isinstance(properties.get("$lib"), str) else {}
     )
@@ -131,7 +130,7 @@ def normalize_event(
         original_timestamp=original,
         sent_at=sent_at,
         received_at=received_at,
-        message_id=message_id or stable_message_id(encoded),
+        message_id=message_id,
         source=SOURCE,
         group_id=group_id,
         previous_id=previous_id,

@@ -16,11 +16,11 @@ from journeylens.ingest.normalize import (
     Reject,
     build_event,
     clean_id,
+    clean_message_id,
     encoded_size_check,
     optional_dict,
     optional_name,
     parse_timestamp,
-    stable_message_id,
 )
 
 SOURCE = "segment"
@@ -60,11 +60,9 @@ def normalize_message(
     if batch_context:
         context = {**batch_context, **context}
         encoded_size_check({**message, "context": context})  # limits apply to the stored event
-    message_id = message.get("messageId", message.get("message_id"))
-    if message_id is None:
-        message_id = stable_message_id(encoded)
-    else:
-        message_id = clean_id(message_id, "messageId") or stable_message_id(encoded)
+    message_id = clean_message_id(
+        message.get("messageId", message.get("message_id")), "messageId", encoded
+    )
 
     event: str | None = None
     group_id = previous_id = None

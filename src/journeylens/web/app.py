@@ -90,6 +90,15 @@ def create_app(
         )
         return JSONResponse({"code": "invalid_request", "message": problems}, status_code=422)
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        # A bug of ours: say so in JSON, and log it (the tests fail on any traceback).
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"code": "internal_error", "message": f"journeylens failed: {type(error).__name__}."},
+            status_code=500,
+        )
+
     return app
 
 
