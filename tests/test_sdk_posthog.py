@@ -44,7 +44,12 @@ def test_posthog_capture_identify_alias_set(server, keys):
     assert set(events["source"]) == {"posthog"}
     assert len(persons) == 1 and bool(persons.loc[0, "is_identified"])
     assert set(events["person_id"]) == {persons.loc[0, "person_id"]}
-    assert set(identities["distinct_id"]) == {"ph-anon-1", "ph-user-1", "ph-crm-9"}
+    assert set(identities["distinct_id"]) == {
+        "ph-anon-1",
+        "ph-user-1",
+        "ph-crm-9",
+        "email:bo@example.com",
+    }
     traits = persons.loc[0, "traits"]
     assert traits["email"] == "bo@example.com" and traits["plan"] == "pro"
     page = events[events["event"] == "$pageview"].iloc[0]

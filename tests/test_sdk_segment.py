@@ -77,7 +77,14 @@ def test_segment_calls_are_stored_and_identities_stitched(server, keys):
     # One customer: every event, from both devices and before login, belongs to Alice.
     assert len(persons) == 1 and bool(persons.loc[0, "is_identified"])
     assert set(events["person_id"]) == {persons.loc[0, "person_id"]}
-    assert set(identities["distinct_id"]) == {"anon-A", "anon-B", "u-alice", "legacy-42"}
+    # Her devices, her user id, the alias, and her email as a contact key for CRM matching.
+    assert set(identities["distinct_id"]) == {
+        "anon-A",
+        "anon-B",
+        "u-alice",
+        "legacy-42",
+        "email:alice@example.com",
+    }
     assert persons.loc[0, "email"] == "alice@example.com"
     assert persons.loc[0, "name"] == "Alice 李"
 

@@ -40,7 +40,17 @@ timezone = "UTC"
 currency = "USD"
 """
 
-TABLES = ("events", "persons", "identities", "failed_events", "person_merges")
+TABLES = (
+    "events",
+    "persons",
+    "identities",
+    "orders",
+    "order_items",
+    "feedback",
+    "failed_events",
+    "plan_violations",
+    "person_merges",
+)
 
 
 class WorkspaceNotFoundError(FileNotFoundError):

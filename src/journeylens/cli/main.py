@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, err, fail
 from journeylens.config import get_settings
 from journeylens.store.keys import KINDS, KeyStore
 from journeylens.workspace import (
@@ -37,25 +37,9 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-console = Console()
-err = Console(stderr=True)
+from journeylens.cli import importing  # noqa: E402 - the command needs the app above
 
-WorkspaceOpt = Annotated[
-    Path,
-    typer.Option(
-        "--workspace",
-        "-w",
-        envvar="JOURNEYLENS_WORKSPACE",
-        help="Workspace directory (DuckDB file, config, keys).",
-        show_default=True,
-    ),
-]
-DEFAULT_WS = get_settings().workspace
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
+app.command("import")(importing.import_command)
 
 
 @app.command()
@@ -65,7 +49,7 @@ def init(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
         with Workspace.init(workspace) as ws:
             status = ws.status()
     except WorkspaceInUseError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     console.print(f"Workspace ready at [bold]{workspace}[/] ({status['tables']['events']} events).")
 
 
@@ -79,7 +63,7 @@ def status(
         with Workspace.open(workspace, read_only=True) as ws:
             data = ws.status()
     except WorkspaceNotFoundError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     except WorkspaceInUseError as error:
         data = _status_from_server(workspace, error)
     if as_json:
@@ -94,7 +78,7 @@ def _status_from_server(workspace: Path, error: WorkspaceInUseError) -> dict:
 
     info = error.server
     if not info or not info.get("local_token"):
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     try:
         response = httpx.get(
             f"http://{info['host']}:{info['port']}/api/status",
@@ -103,7 +87,7 @@ def _status_from_server(workspace: Path, error: WorkspaceInUseError) -> dict:
         )
         response.raise_for_status()
     except httpx.HTTPError as http_error:
-        raise _fail(f"{error} Asking it failed: {http_error}") from None
+        raise fail(f"{error} Asking it failed: {http_error}") from None
     return response.json() | {
         "path": str(workspace),
         "served_by": f"http://{info['host']}:{info['port']}",
@@ -139,7 +123,7 @@ def keys_create(
 ) -> None:
     """Create a key; the key itself is printed alone on the last line, once."""
     if kind not in KINDS:
-        raise _fail(f"--kind must be one of: {', '.join(KINDS)} (got {kind!r}).")
+        raise fail(f"--kind must be one of: {', '.join(KINDS)} (got {kind!r}).")
     workspace.mkdir(parents=True, exist_ok=True)
     key, secret = KeyStore(workspace).create(kind, name)
     err.print(
@@ -163,7 +147,7 @@ def keys_revoke(key_id: str, workspace: WorkspaceOpt = DEFAULT_WS) -> None:
     try:
         KeyStore(workspace).revoke(key_id)
     except KeyError as error:
-        raise _fail(str(error.args[0])) from None
+        raise fail(str(error.args[0])) from None
     console.print(f"Revoked key {key_id}.")
 
 
@@ -184,13 +168,13 @@ def serve(
 
     running = read_server_file(workspace)
     if running:
-        raise _fail(
+        raise fail(
             f"A journeylens server (pid {running['pid']}) already serves {workspace} at http://{running['host']}:{running['port']}."
         )
     try:
         Workspace.init(workspace).close()
     except WorkspaceInUseError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     store = KeyStore(workspace)
     first_key = None
     if not any(k.kind == "write" and k.active for k in store.list()):

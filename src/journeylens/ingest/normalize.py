@@ -208,51 +208,57 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def _first_text(*values: Any) -> str | None:
+    for value in values:
+        if value is not None:
+            text = _text(value)
+            if text:
+                return text
+    return None
+
+
+_EMPTY: dict[str, Any] = {}
+
+
 def promoted_columns(
     event: str | None, properties: dict[str, Any], context: dict[str, Any]
 ) -> dict[str, Any]:
-    page = context.get("page") if isinstance(context.get("page"), dict) else {}
-    campaign = context.get("campaign") if isinstance(context.get("campaign"), dict) else {}
-    url = (
-        _text(page.get("url"))
-        or _text(properties.get("url"))
-        or _text(properties.get("$current_url"))
-    )
-    path = (
-        _text(page.get("path"))
-        or _text(properties.get("path"))
-        or _text(properties.get("$pathname"))
-    )
-    query: dict[str, list[str]] = {}
-    if url:
+    page = context.get("page", _EMPTY)
+    page = page if isinstance(page, dict) else _EMPTY
+    campaign = context.get("campaign", _EMPTY)
+    campaign = campaign if isinstance(campaign, dict) else _EMPTY
+    get = properties.get
+    url = _first_text(page.get("url"), get("url"), get("$current_url"))
+    path = _first_text(page.get("path"), get("path"), get("$pathname"))
+    query: dict[str, list[str]] = _EMPTY
+    if url and (path is None or "utm_" in url):
         try:
             parts = urlsplit(url)
             path = path or parts.path or None
-            query = parse_qs(parts.query)
+            if "utm_" in parts.query:
+                query = parse_qs(parts.query)
         except ValueError:
             pass
 
     def utm(key: str, campaign_key: str) -> str | None:
-        return (
-            _text(campaign.get(campaign_key))
-            or _text(properties.get(f"utm_{key}"))
-            or (query.get(f"utm_{key}") or [None])[0]
+        from_url = query.get(f"utm_{key}") if query else None
+        return _first_text(
+            campaign.get(campaign_key), get(f"utm_{key}"), from_url[0] if from_url else None
         )
 
-    revenue = _number(properties.get("revenue"))
+    revenue = _number(get("revenue"))
     if revenue is None and event == "Order Completed":
-        revenue = _number(properties.get("total"))
-    currency = _text(properties.get("currency"))
+        revenue = _number(get("total"))
+    currency = _text(get("currency"))
+    product_id = get("product_id")
     return {
         "url": url,
         "path": path,
-        "referrer": _text(page.get("referrer"))
-        or _text(properties.get("referrer"))
-        or _text(properties.get("$referrer")),
+        "referrer": _first_text(page.get("referrer"), get("referrer"), get("$referrer")),
         "utm_source": utm("source", "source"),
         "utm_medium": utm("medium", "medium"),
         "utm_campaign": utm("campaign", "name"),
-        "product_id": _text(properties.get("product_id")),
+        "product_id": _text(product_id) if product_id is not None else None,
         "revenue": revenue,
         "currency": currency.upper()[:8] if currency else None,
     }
@@ -301,12 +307,17 @@ def dumps(value: dict[str, Any]) -> str | None:
 
 def encoded_size_check(message: dict[str, Any]) -> bytes:
     """Serialise a raw message once: enforces depth and size, and gives the bytes to keep."""
-    if depth_exceeds(message):
-        raise Reject("too_deep", f"The event nests objects deeper than {MAX_DEPTH} levels.")
     try:
         encoded = orjson.dumps(message, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError as error:
+        if "recursion" in str(error).lower():
+            raise Reject(
+                "too_deep", f"The event nests objects deeper than {MAX_DEPTH} levels."
+            ) from None
         raise Reject("invalid_value", f"The event cannot be stored as JSON: {error}.") from None
+    # The number of brackets bounds the depth, so only a bracket-heavy event needs the walk.
+    if encoded.count(b"{") + encoded.count(b"[") > MAX_DEPTH and depth_exceeds(message):
+        raise Reject("too_deep", f"The event nests objects deeper than {MAX_DEPTH} levels.")
     if len(encoded) > MAX_EVENT_BYTES:
         raise Reject(
             "event_too_large",

@@ -40,6 +40,7 @@ def normalize_message(
     implied_type: str | None = None,
     batch_sent_at: datetime | None = None,
     batch_context: dict[str, Any] | None = None,
+    source: str = SOURCE,
 ) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise Reject("invalid_type", "Each message must be a JSON object.")
@@ -103,7 +104,7 @@ def normalize_message(
         sent_at=sent_at,
         received_at=received_at,
         message_id=message_id,
-        source=SOURCE,
+        source=source,
         group_id=group_id,
         previous_id=previous_id,
         set_traits=traits if event_type == "identify" else None,

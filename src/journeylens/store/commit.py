@@ -18,6 +18,8 @@ import pyarrow as pa
 
 from journeylens.ingest.batch import Rejection
 from journeylens.ingest.normalize import utc_now
+from journeylens.store.contact_keys import contact_keys
+from journeylens.store.derive import Derived, derive
 from journeylens.store.identity import GraphChanges, IdentityGraph
 from journeylens.store.schema import EVENT_COLUMNS, PERSON_TRAIT_COLUMNS
 from journeylens.store.traits import apply_traits, promoted
@@ -84,7 +86,13 @@ def store_batch(
     batch = list(unique.values())
 
     # Persons for every row, in order (links and merges happen as events arrive).
-    persons = [graph.resolve(row) for row in batch]
+    persons = []
+    for row in batch:
+        person_id = graph.resolve(row)
+        if row["_set"]:
+            for distinct_id, kind in contact_keys(row["_set"]):
+                graph.attach(person_id, distinct_id, kind)
+        persons.append(person_id)
     changes = graph.take_changes()
     trait_updates: dict[int, list[tuple[dict | None, dict | None]]] = {}
     for row, person_id in zip(batch, persons, strict=True):
@@ -96,6 +104,7 @@ def store_batch(
     con.execute("BEGIN TRANSACTION")
     try:
         inserted = _insert_events(con, batch)
+        _insert_derived(con, derive(batch))
         merged = _persist_graph(con, changes, batch, now)
         _persist_traits(con, changes, trait_updates, now)
         if merged:
@@ -109,6 +118,41 @@ def store_batch(
         con.execute("ROLLBACK")
         raise
     return StoreResult(inserted=inserted, duplicates=len(rows) - inserted, failed=len(failed))
+
+
+@dataclass(slots=True)
+class Contact:
+    """One CRM record: its ids in priority order and the traits it sets."""
+
+    keys: list[tuple[str, str]]
+    traits: dict[str, Any]
+    record_id: str
+
+
+def store_contacts(
+    con: duckdb.DuckDBPyConnection, graph: IdentityGraph, contacts: Sequence[Contact]
+) -> StoreResult:
+    """Attach CRM records to persons (by user id, else email, else phone) and set their traits."""
+    now = utc_now()
+    trait_updates: dict[int, list[tuple[dict | None, dict | None]]] = {}
+    resolved = [(graph.link_contact(c.keys, c.record_id), c) for c in contacts]
+    changes = graph.take_changes()
+    for person_id, contact in resolved:
+        trait_updates.setdefault(changes.final(person_id), []).append((contact.traits, None))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        merged = _persist_graph(con, changes, [], now)
+        _persist_traits(con, changes, trait_updates, now)
+        if merged:
+            con.execute(
+                "DELETE FROM persons WHERE person_id IN (SELECT unnest($ids))",
+                {"ids": sorted(merged)},
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return StoreResult(inserted=len(contacts), duplicates=0, failed=0)
 
 
 def _insert_events(con: duckdb.DuckDBPyConnection, batch: list[dict[str, Any]]) -> int:
@@ -136,10 +180,11 @@ def _persist_graph(
         con.execute(
             "UPDATE events SET person_id = m.target FROM merge_map m WHERE events.person_id = m.source"
         )
-        con.execute(
-            "UPDATE identities SET person_id = m.target FROM merge_map m"
-            " WHERE identities.person_id = m.source"
-        )
+        for table in ("identities", "orders", "feedback"):
+            con.execute(
+                f"UPDATE {table} SET person_id = m.target FROM merge_map m"
+                f" WHERE {table}.person_id = m.source"
+            )
 
     # Every person seen in this batch: first/last seen and identification.
     seen: dict[int, list[Any]] = {}
@@ -276,6 +321,73 @@ def _persist_traits(
         " WHERE persons.person_id = t.person_id",
         {"now": now},
     )
+
+
+_ORDER_SCHEMA = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("person_id", pa.int64()),
+        ("user_id", pa.string()),
+        ("ordered_at", _TS),
+        ("revenue", pa.float64()),
+        ("currency", pa.string()),
+        ("channel", pa.string()),
+        ("status", pa.string()),
+        ("source", pa.string()),
+        ("message_id", pa.string()),
+        ("properties", pa.string()),
+    ]
+)
+_ITEM_SCHEMA = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("line", pa.int32()),
+        ("product_id", pa.string()),
+        ("name", pa.string()),
+        ("category", pa.string()),
+        ("price", pa.float64()),
+        ("quantity", pa.float64()),
+    ]
+)
+_FEEDBACK_SCHEMA = pa.schema(
+    [
+        ("feedback_id", pa.string()),
+        ("person_id", pa.int64()),
+        ("user_id", pa.string()),
+        ("created_at", _TS),
+        ("channel", pa.string()),
+        ("kind", pa.string()),
+        ("text", pa.string()),
+        ("rating", pa.float64()),
+        ("nps", pa.int32()),
+        ("language", pa.string()),
+        ("product_id", pa.string()),
+        ("order_id", pa.string()),
+        ("source", pa.string()),
+        ("properties", pa.string()),
+    ]
+)
+
+
+def _insert_derived(con: duckdb.DuckDBPyConnection, derived: Derived) -> None:
+    if not derived:
+        return
+    for table, rows, schema in (
+        ("orders", derived.orders, _ORDER_SCHEMA),
+        ("order_items", derived.items, _ITEM_SCHEMA),
+        ("feedback", derived.feedback, _FEEDBACK_SCHEMA),
+    ):
+        if rows:
+            derived_rows = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 - used in SQL
+            columns = ", ".join(schema.names)
+            con.execute(
+                f"INSERT OR IGNORE INTO {table} ({columns}) SELECT {columns} FROM derived_rows"
+            )
+    if derived.refunds:
+        con.execute(
+            "UPDATE orders SET status = 'refunded' WHERE order_id IN (SELECT unnest($ids))",
+            {"ids": sorted(set(derived.refunds))},
+        )
 
 
 def _insert_failed(con: duckdb.DuckDBPyConnection, failed: Sequence[FailedEvent]) -> None:

@@ -107,6 +107,34 @@ class IdentityGraph:
             return self._ensure(user_id, USER)
         return self._ensure(anonymous_id, ANONYMOUS)
 
+    def attach(self, person_id: int, distinct_id: str, kind: str) -> None:
+        """Add a contact key (email/phone) to a person unless it already names someone."""
+        if distinct_id not in self.person_of:
+            self._add(distinct_id, person_id, kind)
+
+    def link_contact(self, keys: list[tuple[str, str]], message_id: str) -> int:
+        """A CRM record: its ids in priority order (user id, email, phone) name one person.
+
+        The first id already known picks the person; the others join it, merging
+        anonymous persons but never another identified customer.
+        """
+        person_id = next((self.person_of[d] for d, _ in keys if d in self.person_of), None)
+        if person_id is None:
+            person_id = self._new_person(identified=True)
+        else:
+            self._mark_identified(person_id)
+        primary = keys[0][0]
+        for distinct_id, kind in keys:
+            owner = self.person_of.get(distinct_id)
+            if owner is None:
+                self._add(distinct_id, person_id, kind)
+            elif owner != person_id:
+                if owner in self.identified:
+                    self._refuse(owner, person_id, distinct_id, primary, message_id)
+                else:
+                    self._merge(owner, person_id, distinct_id, primary, message_id)
+        return person_id
+
     def _new_person(self, identified: bool) -> int:
         person_id = self.next_person_id
         self.next_person_id += 1

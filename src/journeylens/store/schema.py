@@ -146,6 +146,81 @@ MIGRATIONS: list[list[str]] = [
         )
         """,
     ],
+    # 2 — data in: what the business knows (orders) and what customers say (feedback),
+    #     import history and tracking-plan violations.
+    [
+        """
+        CREATE TABLE orders (
+            order_id     VARCHAR PRIMARY KEY,
+            person_id    BIGINT NOT NULL,
+            user_id      VARCHAR,
+            ordered_at   TIMESTAMP NOT NULL,
+            revenue      DOUBLE,
+            currency     VARCHAR,
+            channel      VARCHAR NOT NULL,
+            status       VARCHAR NOT NULL,   -- completed | refunded | cancelled
+            source       VARCHAR NOT NULL,
+            message_id   VARCHAR,
+            properties   JSON
+        )
+        """,
+        """
+        CREATE TABLE order_items (
+            order_id   VARCHAR NOT NULL,
+            line       INTEGER NOT NULL,
+            product_id VARCHAR,
+            name       VARCHAR,
+            category   VARCHAR,
+            price      DOUBLE,
+            quantity   DOUBLE,
+            PRIMARY KEY (order_id, line)
+        )
+        """,
+        """
+        CREATE TABLE feedback (
+            feedback_id VARCHAR PRIMARY KEY,
+            person_id   BIGINT NOT NULL,
+            user_id     VARCHAR,
+            created_at  TIMESTAMP NOT NULL,
+            channel     VARCHAR NOT NULL,
+            kind        VARCHAR NOT NULL,   -- review | survey | nps | chat | ticket
+            text        VARCHAR,
+            rating      DOUBLE,
+            nps         INTEGER,
+            language    VARCHAR,
+            product_id  VARCHAR,
+            order_id    VARCHAR,
+            source      VARCHAR NOT NULL,
+            properties  JSON
+        )
+        """,
+        """
+        CREATE TABLE imports (
+            import_id   VARCHAR PRIMARY KEY,
+            kind        VARCHAR NOT NULL,
+            path        VARCHAR NOT NULL,
+            format      VARCHAR NOT NULL,
+            started_at  TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            rows_read   BIGINT,
+            imported    BIGINT,
+            duplicates  BIGINT,
+            rejected    BIGINT,
+            status      VARCHAR NOT NULL    -- running | done | failed
+        )
+        """,
+        """
+        CREATE TABLE plan_violations (
+            detected_at TIMESTAMP NOT NULL,
+            message_id  VARCHAR NOT NULL,
+            event       VARCHAR,
+            property    VARCHAR,
+            code        VARCHAR NOT NULL,
+            message     VARCHAR NOT NULL,
+            mode        VARCHAR NOT NULL    -- flag | block
+        )
+        """,
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,15 +40,19 @@ class WriterStopped(Exception):
     pass
 
 
+Job = Callable[[duckdb.DuckDBPyConnection, IdentityGraph], Any]
+
+
 @dataclass
 class Ticket:
     rows: list[dict[str, Any]]
     failed: list[FailedEvent]
-    future: Future[StoreResult] = field(default_factory=Future)
+    future: Future[Any] = field(default_factory=Future)
+    job: Job | None = None  # other writes (contacts...) run alone, in order
 
     @property
     def size(self) -> int:
-        return len(self.rows) + len(self.failed)
+        return max(1, len(self.rows) + len(self.failed))
 
 
 class Writer:
@@ -70,7 +75,13 @@ class Writer:
     def submit(
         self, rows: list[dict[str, Any]], failed: list[FailedEvent] | None = None
     ) -> Future[StoreResult]:
-        ticket = Ticket(rows, failed or [])
+        return self._enqueue(Ticket(rows, failed or []))
+
+    def submit_job(self, job: Job) -> Future[Any]:
+        """Run ``job(con, graph)`` on the writer thread, between event commits."""
+        return self._enqueue(Ticket([], [], job=job))
+
+    def _enqueue(self, ticket: Ticket) -> Future[Any]:
         with self._lock:
             if self._stopping:
                 raise WriterStopped("The server is shutting down.")
@@ -120,8 +131,28 @@ class Writer:
                     continue
                 tickets.append(more)
                 size += more.size
-            if tickets:
-                self._commit(tickets)
+            group: list[Ticket] = []
+            for ticket in tickets:
+                if ticket.job is None:
+                    group.append(ticket)
+                    continue
+                if group:
+                    self._commit(group)
+                    group = []
+                self._run_job(ticket)
+            if group:
+                self._commit(group)
+
+    def _run_job(self, ticket: Ticket) -> None:
+        assert ticket.job is not None
+        try:
+            result = ticket.job(self.con, self.graph)
+        except Exception as error:
+            self.graph = IdentityGraph.load(self.con)
+            self._fail(ticket, error)
+            return
+        self._release(ticket)
+        ticket.future.set_result(result)
 
     def _commit(self, tickets: list[Ticket]) -> None:
         try:
