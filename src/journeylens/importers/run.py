@@ -85,8 +85,12 @@ class Importer:
         header = tuple(row)
         mapping = self._mappings.get(header)
         if mapping is None:
+            first = not self._mappings
             mapping = self._mappings[header] = resolve(self.kind, list(header), self.overrides)
-            self._check_required(mapping)
+            if first:
+                # A file whose columns cannot work stops at once; a later JSON line that
+                # lacks a field is that row's problem, reported with its line number.
+                self._check_required(mapping)
         return mapping
 
     def _check_required(self, mapping: ColumnMapping) -> None:
