@@ -18,6 +18,7 @@ from journeylens.importers.history import record_end, record_start
 from journeylens.importers.mapping import KINDS, MappingError, load_mapping_file, parse_map_options
 from journeylens.importers.readers import ReadError
 from journeylens.importers.run import Importer, ImportSummary, new_import_id
+from journeylens.plan.enforce import PlanStore
 from journeylens.store.writer import Writer
 from journeylens.workspace import Workspace, WorkspaceInUseError
 
@@ -45,7 +46,10 @@ def run_import(
         writer = Writer(ws.con).start()
     assert writer is not None
     try:
-        importer = Importer(writer, kind, file, fmt=fmt, mapping=mapping, tz=tz, channel=channel)
+        plan = PlanStore(workspace).current()
+        importer = Importer(
+            writer, kind, file, fmt=fmt, mapping=mapping, tz=tz, channel=channel, plan=plan
+        )
         import_id = new_import_id()
         writer.submit_job(
             lambda con, graph: record_start(con, import_id, importer.summary)

@@ -19,6 +19,8 @@ from journeylens.importers.readers import Row, RowSource
 from journeylens.ingest import segment
 from journeylens.ingest.batch import Rejection
 from journeylens.ingest.normalize import Reject, utc_now
+from journeylens.plan.enforce import apply_plan
+from journeylens.plan.model import TrackingPlan
 from journeylens.store.commit import Contact, FailedEvent, StoreResult, store_contacts
 from journeylens.store.writer import Writer
 
@@ -67,6 +69,7 @@ class Importer:
         tz: str = "UTC",
         channel: str | None = None,
         delimiter: str | None = None,
+        plan: TrackingPlan | None = None,
     ) -> None:
         if kind not in KINDS:
             raise MappingError(f"Unknown import kind {kind!r}; use one of: {', '.join(KINDS)}.")
@@ -76,6 +79,7 @@ class Importer:
         self.overrides = mapping or {}
         self.tz = timezone(tz)
         self.channel = channel
+        self.plan = plan
         self.summary = ImportSummary(kind, str(path), self.source.format)
         self._mappings: dict[tuple[str, ...], ColumnMapping] = {}
         self._pending: list[tuple[Future[StoreResult], int]] = []
@@ -152,15 +156,18 @@ class Importer:
                     )
                     continue
                 message = self._message(row, csv)
-                messages.append(
-                    segment.normalize_message(
-                        message, received_at=received_at, source=f"import:{self.kind}"
-                    )
+                event = segment.normalize_message(
+                    message, received_at=received_at, source=f"import:{self.kind}"
                 )
+                event["_index"] = row.line
+                messages.append(event)
             except (FieldError, Reject) as error:
                 reason = error.message if isinstance(error, Reject) else str(error)
                 code = error.code if isinstance(error, Reject) else "invalid_row"
                 failed.append(self._failure(row, code, reason, received_at))
+        messages, blocked = apply_plan(self.plan, messages)
+        for rejection in blocked:
+            failed.append(self._blocked(rejection, received_at))
         if contacts:
             future = self.writer.submit_job(
                 lambda con, graph, batch=contacts: store_contacts(con, graph, batch)
@@ -194,6 +201,13 @@ class Importer:
             str(self.source.path),
             Rejection(row.line, code, f"line {row.line}: {reason}", raw),
         )
+
+    def _blocked(self, rejection: Rejection, received_at: Any) -> FailedEvent:
+        self.summary.rejected += 1
+        if len(self.summary.errors) < MAX_ERRORS_SHOWN:
+            self.summary.errors.append((rejection.index, rejection.message))
+        rejection.message = f"line {rejection.index}: {rejection.message}"
+        return FailedEvent(received_at, f"import:{self.kind}", str(self.source.path), rejection)
 
     def _drain(self, keep: int) -> None:
         while len(self._pending) > keep:

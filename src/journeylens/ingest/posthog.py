@@ -148,9 +148,9 @@ def parse_body(body: Any, *, received_at: datetime) -> ParsedBatch:
     parsed = ParsedBatch()
     for index, message in enumerate(events):
         try:
-            parsed.rows.append(
-                normalize_event(message, received_at=received_at, batch_sent_at=batch_sent_at)
-            )
+            row = normalize_event(message, received_at=received_at, batch_sent_at=batch_sent_at)
+            row["_index"] = index
+            parsed.rows.append(row)
         except Reject as error:
             uuid = message.get("uuid") if isinstance(message, dict) else None
             parsed.rejected.append(

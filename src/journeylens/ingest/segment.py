@@ -132,15 +132,15 @@ def parse_body(body: Any, *, route_type: str | None, received_at: datetime) -> P
         batch_sent_at, batch_context = None, None
     for index, message in enumerate(messages):
         try:
-            parsed.rows.append(
-                normalize_message(
-                    message,
-                    received_at=received_at,
-                    implied_type=route_type,
-                    batch_sent_at=batch_sent_at,
-                    batch_context=batch_context,
-                )
+            row = normalize_message(
+                message,
+                received_at=received_at,
+                implied_type=route_type,
+                batch_sent_at=batch_sent_at,
+                batch_context=batch_context,
             )
+            row["_index"] = index
+            parsed.rows.append(row)
         except Reject as error:
             message_id = message.get("messageId") if isinstance(message, dict) else None
             parsed.rejected.append(

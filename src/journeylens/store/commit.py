@@ -113,6 +113,7 @@ def store_batch(
                 {"ids": sorted(merged)},
             )
         _insert_failed(con, failed)
+        _insert_violations(con, batch, now)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -388,6 +389,19 @@ def _insert_derived(con: duckdb.DuckDBPyConnection, derived: Derived) -> None:
             "UPDATE orders SET status = 'refunded' WHERE order_id IN (SELECT unnest($ids))",
             {"ids": sorted(set(derived.refunds))},
         )
+
+
+def _insert_violations(
+    con: duckdb.DuckDBPyConnection, batch: list[dict[str, Any]], now: Any
+) -> None:
+    """Flag mode: the events are stored and what they broke is recorded beside them."""
+    found = [
+        (now, row["message_id"], v.event, v.property, v.code, v.message, "flag")
+        for row in batch
+        for v in row.get("_violations") or ()
+    ]
+    if found:
+        con.executemany("INSERT INTO plan_violations VALUES (?, ?, ?, ?, ?, ?, ?)", found)
 
 
 def _insert_failed(con: duckdb.DuckDBPyConnection, failed: Sequence[FailedEvent]) -> None:

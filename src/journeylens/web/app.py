@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 import journeylens
+from journeylens.plan.enforce import PlanStore
 from journeylens.store.keys import KeyStore
 from journeylens.store.writer import Writer
 from journeylens.web import api, collector
@@ -40,7 +41,9 @@ def create_app(
         keys = KeyStore(workspace)
         if local_token:
             keys.add_token(local_token, "admin")
-        app.state.journeylens = ServerState(workspace=ws, writer=writer, keys=keys)
+        app.state.journeylens = ServerState(
+            workspace=ws, writer=writer, keys=keys, plans=PlanStore(workspace)
+        )
         try:
             yield
         finally:

@@ -26,6 +26,8 @@ from journeylens.ingest.body import (
     parse_json,
 )
 from journeylens.ingest.normalize import utc_now
+from journeylens.plan.enforce import apply_plan
+from journeylens.plan.model import PlanError
 from journeylens.store.commit import FailedEvent
 from journeylens.store.writer import QueueFull, WriterStopped
 from journeylens.web.deps import StateDep, key_from_headers
@@ -150,6 +152,14 @@ async def _ingest(
             ]
             await _store(state, [], failed)
         return _error(error.status, error.code, error.message, accepted=0, rejected=[])
+    try:
+        plan = state.plans.current()
+    except PlanError as error:  # a broken plan file must not stop collection
+        log.error("ignoring the tracking plan: %s", error)
+        plan = None
+    parsed.rows, blocked = apply_plan(plan, parsed.rows)
+    if blocked:
+        parsed.rejected = sorted([*parsed.rejected, *blocked], key=lambda r: r.index)
     failed = [FailedEvent(received_at, source, route, rejection) for rejection in parsed.rejected]
     problem = await _store(state, parsed.rows, failed)
     if problem is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from journeylens.plan.enforce import PlanStore
 from journeylens.store.keys import KeyStore
 from journeylens.store.writer import Writer
 from journeylens.workspace import Workspace
@@ -14,3 +15,4 @@ class ServerState:
     workspace: Workspace
     writer: Writer
     keys: KeyStore
+    plans: PlanStore
