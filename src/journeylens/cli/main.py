@@ -37,10 +37,11 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-from journeylens.cli import importing, plans  # noqa: E402 - the commands need the app above
+from journeylens.cli import demo, importing, plans  # noqa: E402 - the commands need the app above
 
 app.command("import")(importing.import_command)
 app.add_typer(plans.plan_app, name="plan")
+app.command("demo")(demo.demo_command)
 
 
 @app.command()
@@ -163,6 +164,11 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
     """Run the collector and JSON API (creates the workspace if needed)."""
+    run_server(workspace, host, port, log_level)
+
+
+def run_server(workspace: Path, host: str, port: int, log_level: str = "warning") -> None:
+    """Own the workspace and serve it until Ctrl+C (shared by ``serve`` and ``demo``)."""
     import uvicorn
 
     from journeylens.web.app import create_app
@@ -170,7 +176,8 @@ def serve(
     running = read_server_file(workspace)
     if running:
         raise fail(
-            f"A journeylens server (pid {running['pid']}) already serves {workspace} at http://{running['host']}:{running['port']}."
+            f"A journeylens server (pid {running['pid']}) already serves {workspace} "
+            f"at http://{running['host']}:{running['port']}."
         )
     try:
         Workspace.init(workspace).close()
