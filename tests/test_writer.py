@@ -67,7 +67,7 @@ def test_a_full_queue_refuses_instead_of_growing(tmp_path):
 
 @pytest.mark.slow
 def test_server_answers_503_with_retry_after_when_busy_and_loses_nothing(tmp_path, monkeypatch):
-    monkeypatch.setenv("JOURNEYLENS_MAX_QUEUED_EVENTS", "150")
+    monkeypatch.setenv("JOURNEYLENS_MAX_JOURNAL_LAG_MB", "0.01")
     workspace = tmp_path / "ws"
     key = create_key(workspace, "write")
     server = Server(workspace).start()

@@ -19,10 +19,8 @@ class Settings(BaseSettings):
     workspace: Path = DEFAULT_WORKSPACE
     host: str = "127.0.0.1"
     port: int = 8750
-    # Group commit: a batch waits at most this long for company before it is committed.
-    commit_interval_ms: float = 10.0
-    # Events waiting for the writer before requests are turned away with 503.
-    max_queued_events: int = 200_000
+    # Acknowledged but not yet loaded journal data beyond which requests get 503.
+    max_journal_lag_mb: float = 256.0
 
 
 def get_settings() -> Settings:

@@ -198,7 +198,7 @@ def run_server(workspace: Path, host: str, port: int, log_level: str = "warning"
             create_app(
                 workspace,
                 local_token=local_token,
-                max_queued_events=get_settings().max_queued_events,
+                max_journal_lag_mb=get_settings().max_journal_lag_mb,
             ),
             host=host,
             port=port,

@@ -8,7 +8,7 @@ only after it returns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +72,7 @@ def store_batch(
     graph: IdentityGraph,
     rows: list[dict[str, Any]],
     failed: Sequence[FailedEvent] = (),
+    after: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> StoreResult:
     """Resolve persons and store everything in one transaction.
 
@@ -114,6 +115,8 @@ def store_batch(
             )
         _insert_failed(con, failed)
         _insert_violations(con, batch, now)
+        if after is not None:
+            after(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -221,6 +221,11 @@ MIGRATIONS: list[list[str]] = [
         )
         """,
     ],
+    # 3 — how far the loader has moved the collector's journal into the tables (ADR 0004).
+    [
+        "CREATE TABLE journal_position (journal_segment BIGINT NOT NULL, journal_offset BIGINT NOT NULL)",
+        "INSERT INTO journal_position VALUES (1, 0)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,6 +26,7 @@ import duckdb
 
 from journeylens.store.commit import FailedEvent, StoreResult, store_batch
 from journeylens.store.identity import IdentityGraph
+from journeylens.store.journal import Position
 
 log = logging.getLogger("journeylens.writer")
 
@@ -49,6 +50,7 @@ class Ticket:
     failed: list[FailedEvent]
     future: Future[Any] = field(default_factory=Future)
     job: Job | None = None  # other writes (contacts...) run alone, in order
+    position: Position | None = None  # journal position these rows come up to
 
     @property
     def size(self) -> int:
@@ -73,9 +75,12 @@ class Writer:
         return self
 
     def submit(
-        self, rows: list[dict[str, Any]], failed: list[FailedEvent] | None = None
+        self,
+        rows: list[dict[str, Any]],
+        failed: list[FailedEvent] | None = None,
+        position: Position | None = None,
     ) -> Future[StoreResult]:
-        return self._enqueue(Ticket(rows, failed or []))
+        return self._enqueue(Ticket(rows, failed or [], position=position))
 
     def submit_job(self, job: Job) -> Future[Any]:
         """Run ``job(con, graph)`` on the writer thread, between event commits."""
@@ -175,8 +180,10 @@ class Writer:
     def _store(self, tickets: list[Ticket]) -> StoreResult:
         rows = [row for t in tickets for row in t.rows]
         failed = [f for t in tickets for f in t.failed]
+        positions = [t.position for t in tickets if t.position is not None]
+        after = _record_position(max(positions)) if positions else None
         try:
-            result = store_batch(self.con, self.graph, rows, failed)
+            result = store_batch(self.con, self.graph, rows, failed, after)
         except Exception:
             # The graph moved ahead of the rolled-back database: reload it.
             self.graph = IdentityGraph.load(self.con)
@@ -192,3 +199,13 @@ class Writer:
     def _release(self, ticket: Ticket) -> None:
         with self._lock:
             self._queued -= ticket.size
+
+
+def _record_position(position: Position) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    def record(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            "UPDATE journal_position SET journal_segment = ?, journal_offset = ?",
+            [position.segment, position.offset],
+        )
+
+    return record

@@ -19,7 +19,9 @@ from starlette.exceptions import HTTPException
 
 import journeylens
 from journeylens.plan.enforce import PlanStore
+from journeylens.store.journal import Journal
 from journeylens.store.keys import KeyStore
+from journeylens.store.loader import Loader
 from journeylens.store.writer import Writer
 from journeylens.web import api, collector
 from journeylens.web.deps import AdminKey
@@ -30,23 +32,34 @@ log = logging.getLogger("journeylens.server")
 
 
 def create_app(
-    workspace: str | Path, *, local_token: str | None = None, max_queued_events: int = 200_000
+    workspace: str | Path, *, local_token: str | None = None, max_journal_lag_mb: float = 256.0
 ) -> FastAPI:
     workspace = Path(workspace)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ws = Workspace.init(workspace)
-        writer = Writer(ws.con, max_queued_events=max_queued_events).start()
+        writer = Writer(ws.con).start()
+        journal = Journal(workspace / "journal")
+        loader = Loader(journal, writer, ws.con).start()
         keys = KeyStore(workspace)
         if local_token:
             keys.add_token(local_token, "admin")
         app.state.journeylens = ServerState(
-            workspace=ws, writer=writer, keys=keys, plans=PlanStore(workspace)
+            workspace=ws,
+            writer=writer,
+            keys=keys,
+            plans=PlanStore(workspace),
+            journal=journal,
+            loader=loader,
+            max_lag_bytes=int(max_journal_lag_mb * 1024 * 1024),
         )
         try:
             yield
         finally:
+            # Requests are finished: close the journal, load what it holds, close the file.
+            journal.stop()
+            loader.stop()
             writer.stop()
             ws.con.execute("CHECKPOINT")
             ws.close()

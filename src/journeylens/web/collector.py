@@ -29,7 +29,8 @@ from journeylens.ingest.normalize import utc_now
 from journeylens.plan.enforce import apply_plan
 from journeylens.plan.model import PlanError
 from journeylens.store.commit import FailedEvent
-from journeylens.store.writer import QueueFull, WriterStopped
+from journeylens.store.journal import JournalStopped
+from journeylens.store.loader import encode
 from journeylens.web.deps import StateDep, key_from_headers
 from journeylens.web.schemas import (
     INGEST_RESPONSES,
@@ -80,17 +81,19 @@ async def _read_body(request: Request) -> bytes:
 async def _store(
     state: ServerState, rows: list[dict[str, Any]], failed: list[FailedEvent]
 ) -> JSONResponse | None:
-    """Hand rows to the writer and wait for the commit; a response only on failure."""
+    """Append the request to the journal and wait for its fsync; a response only on failure."""
+    if state.loader.lag_bytes > state.max_lag_bytes:
+        return _error(
+            503, "queue_full", "The server is behind on loading events; retry after a second."
+        )
     try:
-        future = state.writer.submit(rows, failed)
-    except QueueFull:
-        return _error(503, "queue_full", "The server is busy writing; retry after a second.")
-    except WriterStopped:
+        future = state.journal.append(encode(rows, failed))
+    except JournalStopped:
         return _error(503, "shutting_down", "The server is shutting down; retry shortly.")
     try:
         await asyncio.wrap_future(future)
     except Exception as error:
-        log.exception("storing a request failed")
+        log.exception("journaling a request failed")
         return _error(
             503,
             "store_unavailable",

@@ -67,7 +67,11 @@ AdminKey = Annotated[str, Depends(require_admin)]
 
 
 def get_cursor(state: StateDep):  # type: ignore[no-untyped-def]
-    """A cursor of its own for each request (DuckDB connections are not shared across threads)."""
+    """A cursor of its own for each request (DuckDB connections are not shared across threads).
+
+    Reads see every event acknowledged before the request (the loader catches up first).
+    """
+    state.loader.wait_for(timeout=5.0)
     cursor = state.workspace.con.cursor()
     try:
         yield cursor

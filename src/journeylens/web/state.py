@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from journeylens.plan.enforce import PlanStore
+from journeylens.store.journal import Journal
 from journeylens.store.keys import KeyStore
+from journeylens.store.loader import Loader
 from journeylens.store.writer import Writer
 from journeylens.workspace import Workspace
 
@@ -16,3 +18,6 @@ class ServerState:
     writer: Writer
     keys: KeyStore
     plans: PlanStore
+    journal: Journal
+    loader: Loader
+    max_lag_bytes: int
