@@ -6,8 +6,10 @@
 For CSV and Parquet it prints rows/s of the journeylens importer (streamed: read,
 map, normalise, resolve identities, dedupe, store) and of DuckDB's ``read_csv`` /
 ``read_parquet`` into a table (the ceiling: no validation, no identities), and the
-peak memory of the importer's process, which stays flat because the file is
-streamed (compare it with the file size).
+peak memory of the importer's process.
+
+Measured 2026-11-23 on the 2-core machine, 1,000,000 rows: CSV 11,300 rows/s (DuckDB
+read_csv 502,000), Parquet 13,700 rows/s (read_parquet 647,000); peak RSS 670 MB.
 """
 
 from __future__ import annotations
@@ -126,7 +128,9 @@ def main() -> None:
         console.print(report)
         console.print(
             "The importer validates, normalises and resolves every row through the collector's "
-            "path; DuckDB's readers only parse. Peak RSS well below the data's size shows streaming."
+            "path; DuckDB's readers only parse and insert. The importer reads the file in chunks "
+            "of 5,000 rows; its peak RSS is mostly DuckDB's buffer pool and the identity map, "
+            "which grow with the data stored, not with the file being read."
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -114,11 +114,14 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     """Open the workspace's DuckDB file, translating lock errors into a useful message."""
     db = Path(path) / DB_FILE
     try:
-        return duckdb.connect(str(db), read_only=read_only)
+        con = duckdb.connect(str(db), read_only=read_only)
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise WorkspaceInUseError(Path(path), read_server_file(path), str(error)) from None
         raise
+    # No progress bar: DuckDB would draw it on our stdout in the middle of CLI output.
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 class Workspace:
