@@ -8,7 +8,7 @@ model (the Aurora X5 case goes with the Aurora X5).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from journeylens.demo.draws import Draws, cumulative
 from journeylens.demo.params import SITE
@@ -22,18 +22,15 @@ class Product:
     brand: str
     price: float
     fits: str | None = None  # the anchor product an accessory is made for
+    slug: str = field(init=False)
+    sku: str = field(init=False)
+    url: str = field(init=False)
 
-    @property
-    def slug(self) -> str:
-        return "".join(c if c.isalnum() else "-" for c in self.name.lower()).strip("-")
-
-    @property
-    def sku(self) -> str:
-        return f"BL-{self.category[:3].upper()}-{self.product_id[1:]}"
-
-    @property
-    def url(self) -> str:
-        return f"{SITE}/products/{self.slug}"
+    def __post_init__(self) -> None:
+        slug = "".join(c if c.isalnum() else "-" for c in self.name.lower()).strip("-")
+        object.__setattr__(self, "slug", slug)
+        object.__setattr__(self, "sku", f"BL-{self.brand[:3].upper()}-{self.product_id[1:]}")
+        object.__setattr__(self, "url", f"{SITE}/products/{slug}")
 
 
 _P = Product

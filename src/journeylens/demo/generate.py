@@ -15,8 +15,9 @@ from typing import Any
 from journeylens.demo import params as P
 from journeylens.demo.catalogue import PRODUCTS, catalogue_rows
 from journeylens.demo.people import build_profile, contact_rows
+from journeylens.demo.plan import Plan
 from journeylens.demo.segment import SegmentWriter
-from journeylens.demo.simulate import Plan, simulate, simulate_visitor
+from journeylens.demo.simulate import simulate, simulate_visitor
 from journeylens.demo.truths import Observer
 
 # About 1.4 million messages, generated in well under a minute on two cores.
@@ -40,20 +41,31 @@ class DemoBusiness:
     feedback: list[dict]
     truths: dict
 
-    def messages(self) -> Iterator[dict]:
-        """Segment messages, customer by customer; a fresh, identical stream on each call."""
-        writer = SegmentWriter(self.seed)
-        contacts = {
-            row["customer_id"]: row
-            for row in self.contacts
-            if row["customer_id"] and not row["customer_id"].startswith("LEG-")
-        }
-        for index in range(self.customers):
-            profile = build_profile(self.seed, index)
-            plan = simulate(profile, self.seed)
-            yield from writer.plan_messages(plan, contacts[profile.customer_id])
-        for index in range(visitors_for(self.customers)):
-            yield from writer.visitor_messages(simulate_visitor(self.seed, index), index)
+    def messages(self, shard: int = 0, shards: int = 1) -> Iterator[dict]:
+        """Segment messages, customer by customer; a fresh, identical stream on each call.
+
+        ``shard``/``shards`` pick every ``shards``-th customer and visitor, so several
+        processes can produce the stream in parallel; the union is the whole stream,
+        with the same message ids.
+        """
+        return message_stream(self.seed, self.customers, self.contacts, shard, shards)
+
+
+def message_stream(
+    seed: int, customers: int, contacts: list[dict], shard: int = 0, shards: int = 1
+) -> Iterator[dict]:
+    writer = SegmentWriter(seed)
+    by_customer = {
+        row["customer_id"]: row
+        for row in contacts
+        if row["customer_id"] and not row["customer_id"].startswith("LEG-")
+    }
+    for index in range(shard, customers, shards):
+        profile = build_profile(seed, index)
+        plan = simulate(profile, seed)
+        yield from writer.plan_messages(plan, by_customer[profile.customer_id])
+    for index in range(shard, visitors_for(customers), shards):
+        yield from writer.visitor_messages(simulate_visitor(seed, index), index)
 
 
 def generate(seed: int = 7, customers: int = DEFAULT_CUSTOMERS) -> DemoBusiness:

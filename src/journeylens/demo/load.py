@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,11 @@ from journeylens.demo.generate import DemoBusiness
 from journeylens.importers.run import Importer, ImportSummary
 from journeylens.ingest import segment
 from journeylens.ingest.normalize import Reject, utc_now
+from journeylens.store.loader import decode, encode
 from journeylens.store.writer import Writer
 
-BATCH = 2_000
+BATCH = 5_000
+SHARDS = 2  # generator processes; this one stores
 MARKER = "demo.json"
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
@@ -50,6 +54,8 @@ def write_files(business: DemoBusiness, folder: Path) -> dict[str, Path]:
     _write_csv(files["orders"], business.store_orders)
     with files["feedback"].open("w", encoding="utf-8") as out:
         for row in business.feedback:
+            if _reviewed_online(row):
+                continue  # already in the event stream as Product Reviewed
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     (folder / "catalogue.json").write_text(
         json.dumps(business.catalogue, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -58,6 +64,10 @@ def write_files(business: DemoBusiness, folder: Path) -> dict[str, Path]:
         json.dumps(business.truths, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
     )
     return files
+
+
+def _reviewed_online(row: dict[str, Any]) -> bool:
+    return row.get("kind") == "review" and row.get("channel") in ("web", "app")
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -71,15 +81,77 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
             writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
 
 
-def _batches(messages: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for message in messages:
-        batch.append(message)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _produce(
+    seed: int, customers: int, contacts: list[dict], shard: int, shards: int, out: Any
+) -> None:
+    """In a child process: one shard of the message stream, normalised, sent as journal lines."""
+    from journeylens.demo.generate import message_stream
+
+    rows: list[dict[str, Any]] = []
+    rejected = 0
+    received_at = utc_now()
+    for message in message_stream(seed, customers, contacts, shard, shards):
+        try:
+            rows.append(segment.normalize_message(message, received_at=received_at))
+        except Reject:
+            rejected += 1
+        if len(rows) >= BATCH:
+            out.send_bytes(b"R" + encode(rows, []))
+            rows, received_at = [], utc_now()
+    if rows:
+        out.send_bytes(b"R" + encode(rows, []))
+    out.send_bytes(b"E" + orjson.dumps({"rejected": rejected}))
+    out.close()
+
+
+def _stream_events(
+    business: DemoBusiness, writer: Writer, result: DemoLoad, progress: Progress | None
+) -> None:
+    """SDK traffic through the collector's normalisation, produced by SHARDS processes in
+    parallel (generation and normalisation are pure Python) while this one stores."""
+    context = multiprocessing.get_context("spawn")
+    pipes = []
+    processes = []
+    for shard in range(SHARDS):
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_produce,
+            args=(business.seed, business.customers, business.contacts, shard, SHARDS, send),
+            daemon=True,
+        )
+        process.start()
+        send.close()
+        pipes.append(receive)
+        processes.append(process)
+    pending: list[Any] = []
+    try:
+        while pipes:
+            for pipe in wait(pipes):
+                try:
+                    data = pipe.recv_bytes()
+                except EOFError:
+                    pipes.remove(pipe)
+                    continue
+                if data[:1] == b"E":
+                    result.events_rejected += orjson.loads(data[1:])["rejected"]
+                    continue
+                rows, _ = decode(data[1:])
+                pending.append(writer.submit(rows))
+                result.events_sent += len(rows)
+                while len(pending) > 4:
+                    pending.pop(0).result()
+                if progress:
+                    progress("events", result.events_sent, None)
+        for future in pending:
+            future.result()
+    finally:
+        for process in processes:
+            process.join(5)
+            if process.is_alive():
+                process.terminate()
+    failed = [p for p in processes if p.exitcode not in (0, None)]
+    if failed:
+        raise RuntimeError(f"a demo generator process failed (exit code {failed[0].exitcode})")
 
 
 def load(
@@ -91,26 +163,8 @@ def load(
 
     # What the business knows first: its CRM.
     result.imports.append(_import(writer, "contacts", files["contacts"], progress))
-
-    # What customers do: SDK traffic through the collector's normalisation.
-    pending = []
-    for batch in _batches(business.messages()):
-        received_at = utc_now()
-        rows = []
-        for message in batch:
-            try:
-                rows.append(segment.normalize_message(message, received_at=received_at))
-            except Reject:
-                result.events_rejected += 1
-        pending.append(writer.submit(rows))
-        result.events_sent += len(batch)
-        while len(pending) > 4:
-            pending.pop(0).result()
-        if progress:
-            progress("events", result.events_sent, None)
-    for future in pending:
-        future.result()
-
+    # What customers do on the web, in the app, by email, chat and social media.
+    _stream_events(business, writer, result, progress)
     # Purchases in the stores and what customers said.
     result.imports.append(_import(writer, "orders", files["orders"], progress, channel="store"))
     result.imports.append(_import(writer, "feedback", files["feedback"], progress))

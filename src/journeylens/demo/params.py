@@ -33,9 +33,19 @@ def day_of(t: float) -> date:
     return START + timedelta(days=int(t // DAY))
 
 
+_DATES = [(START + timedelta(days=d)).isoformat() + "T" for d in range(DAYS + 60)]
+_MINUTES = [f"{m // 60:02d}:{m % 60:02d}:" for m in range(1440)]
+_SECONDS = [f"{ms // 1000:02d}.{ms % 1000:03d}Z" for ms in range(60_000)]
+
+
 def iso(t: float) -> str:
-    """``2026-03-05T14:22:31.123Z``."""
-    return (_START_DT + timedelta(seconds=t)).isoformat(timespec="milliseconds") + "Z"
+    """``2026-03-05T14:22:31.123Z`` (milliseconds, UTC); called once per message, so cheap."""
+    day, rest = divmod(int(t * 1000.0), 86_400_000)
+    if not 0 <= day < len(_DATES):
+        moment = _START_DT + timedelta(milliseconds=day * 86_400_000 + rest)
+        return moment.isoformat(timespec="milliseconds") + "Z"
+    minute, rest = divmod(rest, 60_000)
+    return _DATES[day] + _MINUTES[minute] + _SECONDS[rest]
 
 
 # ---- 1. seasonality -----------------------------------------------------------------
@@ -81,7 +91,11 @@ BUG_LAST_DAY = date(2026, 6, 21)
 BUG_START_T, BUG_END_T = t_of(BUG_FIRST_DAY), t_of(BUG_LAST_DAY) + DAY
 BUG_APP_VERSION = "5.3.0"  # the Android build that shipped the bug; 5.3.1 fixed it
 BUG_PAYMENT_TO_ORDER = 0.02
-ANDROID_VERSIONS = ((date(2026, 3, 16), "5.2.0"), (BUG_FIRST_DAY, "5.3.0"), (BUG_LAST_DAY, "5.3.1"))
+ANDROID_VERSIONS = (
+    (date(2026, 3, 16), "5.2.0"),
+    (BUG_FIRST_DAY, "5.3.0"),
+    (BUG_LAST_DAY + timedelta(days=1), "5.3.1"),
+)
 IOS_VERSIONS = ((date(2026, 3, 16), "5.2.0"), (date(2026, 6, 10), "5.3.0"))
 
 # ---- the checkout funnel (every platform, every day, unless a truth above says otherwise)
@@ -165,5 +179,6 @@ NPS_BANDS = {
 # ---- newsletters ----------------------------------------------------------------------
 NEWSLETTER_FIRST = date(2025, 11, 4)  # a Tuesday; then every 14 days
 NEWSLETTER_EVERY_DAYS = 14
-NEWSLETTER_P_OPEN = 0.28
-NEWSLETTER_P_CLICK = 0.20  # of openers
+NEWSLETTER_P_OPEN = 0.25
+NEWSLETTER_P_CLICK = 0.10  # of openers
+NEWSLETTER_OPEN_DELAY_HOURS = 20.0  # mean, exponential

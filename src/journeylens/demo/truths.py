@@ -14,7 +14,7 @@ from typing import Any
 
 from journeylens.demo import params as P
 from journeylens.demo.catalogue import CO_PURCHASE, PRODUCTS
-from journeylens.demo.simulate import CHECKOUT, ORDERED, PAYMENT, Order, Plan, in_bug
+from journeylens.demo.plan import CHECKOUT, ORDERED, PAYMENT, Order, Plan, in_bug
 
 _NOV_DEC = (P.t_of(date(2025, 11, 1)), P.t_of(date(2026, 1, 1)))
 STAGES = ("awareness", "education", "evaluation", "purchase", "advocacy")
@@ -35,6 +35,7 @@ class Observer:
         self.ab_customers: dict[str, list[int]] = {"control": [0, 0], "treatment": [0, 0]}
         self.campaign = Counter[str]()
         self.retention = {"coupon": [0, 0], "no_coupon": [0, 0]}
+        self.campaign_groups: dict[str, list[str]] = {"recipient": [], "holdout": []}
         self.churners: list[dict[str, Any]] = []
         self.loyal: list[str] = []
         self.order_counts: dict[str, list[float]] = {"loyal": [], "other": []}
@@ -55,7 +56,7 @@ class Observer:
             kind = devices[session.device].kind
             if kind == "web" and 0 <= session.start < P.END_T:
                 self.web_sessions_by_weekday[P.day_of(session.start).weekday()] += 1
-            if session.reach >= PAYMENT and not session.forced:
+            if session.reach >= PAYMENT:
                 if in_bug(kind, session.start):
                     key = "inside"
                 elif P.BUG_START_T <= session.start < P.BUG_END_T:
@@ -125,6 +126,7 @@ class Observer:
         if profile.campaign is None:
             return
         self.campaign[f"eligible_{profile.campaign}"] += 1
+        self.campaign_groups[profile.campaign].append(profile.customer_id)
         for _, kind, data in plan.touches:
             if data.get("campaign") == P.CAMPAIGN_NAME:
                 self.campaign[kind] += 1
@@ -160,7 +162,7 @@ class Observer:
     def _identity(self, plan: Plan) -> None:
         profile = plan.profile
         assert profile is not None
-        for k, device in enumerate(plan.devices):
+        for k in range(len(plan.devices)):
             sessions = [s for s in plan.sessions if s.device == k]
             if not sessions:
                 continue
@@ -206,10 +208,19 @@ class Observer:
             },
             "seasonality": {
                 "weekday_factors": dict(
-                    zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), P.WEEKDAY_FACTORS, strict=True)
+                    zip(
+                        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                        P.WEEKDAY_FACTORS,
+                        strict=True,
+                    )
                 ),
                 "periods": [
-                    {"first_day": a.isoformat(), "last_day": b.isoformat(), "sessions": s, "purchase_intent": p}
+                    {
+                        "first_day": a.isoformat(),
+                        "last_day": b.isoformat(),
+                        "sessions": s,
+                        "purchase_intent": p,
+                    }
                     for a, b, s, p in P.SEASON_PERIODS
                 ],
                 "hour_weights_local": {k: list(v) for k, v in P.HOUR_WEIGHTS.items()},
@@ -217,7 +228,11 @@ class Observer:
                     "orders_per_day_nov_dec": round(nov_dec / nov_dec_days, 2),
                     "orders_per_day_rest": round(rest / (P.DAYS - nov_dec_days), 2),
                     "web_sessions_by_utc_weekday": dict(
-                        zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), weekday_sessions, strict=True)
+                        zip(
+                            ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                            weekday_sessions,
+                            strict=True,
+                        )
                     ),
                 },
             },
@@ -266,6 +281,8 @@ class Observer:
                 "eligible": "regular customers (not loyal, not churners) opted in to marketing, "
                 "signed up before " + P.CAMPAIGN_SIGNUP_BEFORE.isoformat(),
                 "recipient_share": P.CAMPAIGN_RECIPIENT_SHARE,
+                "recipient_ids": self.campaign_groups["recipient"],
+                "holdout_ids": self.campaign_groups["holdout"],
                 "retention_first_day": P.RETENTION_FIRST_DAY.isoformat(),
                 "retention_days": P.RETENTION_DAYS,
                 "true_repeat_rate": P.RETENTION_REPEAT,
@@ -293,8 +310,12 @@ class Observer:
                 "observed": {
                     "median_orders_loyal": median(loyal_counts) if loyal_counts else None,
                     "median_orders_other": median(other_counts) if other_counts else None,
-                    "median_revenue_loyal": round(median(loyal_values), 2) if loyal_values else None,
-                    "median_revenue_other": round(median(other_values), 2) if other_values else None,
+                    "median_revenue_loyal": round(median(loyal_values), 2)
+                    if loyal_values
+                    else None,
+                    "median_revenue_other": round(median(other_values), 2)
+                    if other_values
+                    else None,
                 },
             },
             "journey_stages": {
