@@ -9,7 +9,9 @@ before any clock starts) go through:
 1. ceilings, in this process, each into a fresh DuckDB file, one commit per body:
    (a) minimal: ``orjson.loads`` → Arrow → ``INSERT OR IGNORE`` (message_id primary key);
    (b) journeylens: ``parse_json`` → ``segment.parse_body`` → ``store_batch`` (identity,
-       persons, identities, events) — the server's work without HTTP;
+       persons, identities, events) — what the server's loader does, without HTTP and
+       without the journal (since ADR 0004 the server acknowledges after an fsync'd
+       journal append and loads into DuckDB in large transactions off that path);
    (j) for reference: appending the raw body to a journal file with ``fsync``;
 2. the real server (``python -m journeylens serve``, a fresh workspace per scenario) on
    loopback, for batches of 100 and 500 events and 1/4/8 concurrent keep-alive clients

@@ -275,3 +275,19 @@ def test_cli_import_prints_a_summary_and_fails_clearly(tmp_path):
     assert odd.returncode == 1 and "time zone" in odd.stderr
     kind = cli("import", "clicks", str(file), "--workspace", ws, check=False)
     assert kind.returncode == 1 and "events, contacts, orders, feedback" in kind.stderr
+
+
+def test_files_are_streamed_not_loaded_whole(tmp_path):
+    from journeylens.importers.readers import RowSource
+
+    big = tmp_path / "big.csv"
+    with big.open("w") as out:
+        out.write("user_id,event,timestamp\n")
+        for n in range(300_000):
+            out.write(f"u{n},Viewed,2024-01-01T00:00:00Z\n")
+    source = RowSource(big)
+    rows = source.rows()
+    first = next(rows)
+    assert first.line == 2 and first.values["user_id"] == "u0"
+    # Only the first buffer of the ~9 MB file has been read.
+    assert source.progress() <= 2 * 1024 * 1024 < source.total
