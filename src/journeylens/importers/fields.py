@@ -80,33 +80,24 @@ def number(value: Any, field: str) -> float | None:
 
 def json_object(value: Any, field: str) -> dict[str, Any]:
     """A JSON column (text in CSV, an object in JSONL/Parquet)."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        try:
-            parsed = orjson.loads(value)
-        except orjson.JSONDecodeError:
-            raise FieldError(f"{field} is not valid JSON") from None
-        if isinstance(parsed, dict):
-            return parsed
-    raise FieldError(f"{field} must be a JSON object")
+    return _json_column(value, field, dict, "a JSON object")
 
 
 def json_list(value: Any, field: str) -> list[Any]:
+    return _json_column(value, field, list, "a JSON array")
+
+
+def _json_column(value: Any, field: str, kind: type, described: str) -> Any:
     if value is None or value == "":
-        return []
-    if isinstance(value, list):
-        return value
+        return kind()
     if isinstance(value, str):
         try:
-            parsed = orjson.loads(value)
+            value = orjson.loads(value)
         except orjson.JSONDecodeError:
             raise FieldError(f"{field} is not valid JSON") from None
-        if isinstance(parsed, list):
-            return parsed
-    raise FieldError(f"{field} must be a JSON array")
+    if isinstance(value, kind):
+        return value
+    raise FieldError(f"{field} must be {described}")
 
 
 def plain(value: Any) -> Any:
