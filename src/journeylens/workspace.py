@@ -145,6 +145,7 @@ class Workspace:
             config.write_text(DEFAULT_CONFIG, encoding="utf-8")
         con = connect(path)
         schema.migrate(con)
+        replay_journal(path, con)
         return cls(path, con, read_only=False)
 
     @classmethod
@@ -160,6 +161,7 @@ class Workspace:
             schema.check_version(con)
         else:
             schema.migrate(con)
+            replay_journal(path, con)
         return cls(path, con, read_only=read_only)
 
     def close(self) -> None:
@@ -207,6 +209,31 @@ class Workspace:
     # ---- summaries -----------------------------------------------------------------
     def status(self, *, top_events: int = 20) -> dict[str, Any]:
         return workspace_status(self.con, top_events=top_events) | {"path": str(self.path)}
+
+
+def replay_journal(path: Path, con: duckdb.DuckDBPyConnection) -> int:
+    """Load what a server acknowledged but had not loaded when it died (ADR 0004).
+
+    Returns the number of journal bytes loaded; cheap when there is nothing to do.
+    """
+    folder = Path(path) / "journal"
+    if not folder.is_dir() or not any(folder.glob("*.jsonl")):
+        return 0
+    from journeylens.store.journal import Journal
+    from journeylens.store.loader import Loader
+    from journeylens.store.writer import Writer
+
+    journal = Journal(folder)
+    writer = Writer(con).start()
+    loader = Loader(journal, writer, con)
+    pending = loader.lag_bytes
+    if pending:
+        loader.start()
+        loader.wait_for(journal.durable, timeout=600)
+        loader.stop()
+    journal.stop()
+    writer.stop()
+    return pending
 
 
 def workspace_status(con: duckdb.DuckDBPyConnection, *, top_events: int = 20) -> dict[str, Any]:
