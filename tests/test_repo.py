@@ -42,3 +42,41 @@ def test_every_adr_has_context_decision_consequences():
         text = adr.read_text()
         for heading in ("## Context", "## Decision", "## Consequences"):
             assert heading in text, f"{adr.name} lacks {heading}"
+
+
+def test_the_package_imports_only_its_declared_dependencies():
+    """A fresh `pip install .` has no test extras: src must not import them."""
+    import ast
+    import sys
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {
+        re.split(r"[<>=\[ ;]", spec, maxsplit=1)[0].lower().replace("-", "_")
+        for spec in project["dependencies"]
+    }
+    import_names = {
+        "ibis_framework": "ibis",
+        "pydantic_settings": "pydantic_settings",
+        "pyyaml": "yaml",
+    }
+    allowed = {import_names.get(name, name) for name in declared} | {
+        "journeylens",
+        "starlette",
+        "pydantic_core",
+        "typing_extensions",  # via fastapi/pydantic
+    }
+    for file in (ROOT / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(file.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names:
+                    continue
+                assert top in allowed, (
+                    f"{file.relative_to(ROOT)} imports {top}, not a declared dependency"
+                )

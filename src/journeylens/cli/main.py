@@ -76,24 +76,22 @@ def status(
 
 def _status_from_server(workspace: Path, error: WorkspaceInUseError) -> dict:
     """While a server owns the file, ask it (with its local admin token)."""
-    import httpx
+    import urllib.error
+    import urllib.request
 
     info = error.server
     if not info or not info.get("local_token"):
         raise fail(str(error)) from None
+    url = f"http://{info['host']}:{info['port']}"
+    request = urllib.request.Request(
+        f"{url}/api/status", headers={"Authorization": f"Bearer {info['local_token']}"}
+    )
     try:
-        response = httpx.get(
-            f"http://{info['host']}:{info['port']}/api/status",
-            headers={"Authorization": f"Bearer {info['local_token']}"},
-            timeout=30,
-        )
-        response.raise_for_status()
-    except httpx.HTTPError as http_error:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            data = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as http_error:
         raise fail(f"{error} Asking it failed: {http_error}") from None
-    return response.json() | {
-        "path": str(workspace),
-        "served_by": f"http://{info['host']}:{info['port']}",
-    }
+    return data | {"path": str(workspace), "served_by": url}
 
 
 def _print_status(data: dict) -> None:
