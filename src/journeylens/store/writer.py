@@ -1,15 +1,16 @@
 """Group commit: one thread owns every write to the workspace's DuckDB file.
 
-Requests hand their canonical rows to :meth:`Writer.submit` and wait on the
-returned future. The writer thread takes everything queued at that moment (so a
-busy server commits many requests per transaction and an idle one commits at
-once), stores it with :func:`store_batch` in one transaction, and only then
-resolves the futures: a client's 200 means the events are durable (ADR 0003).
+Producers — the server's journal loader (ADR 0004), the importers, the demo loader —
+hand canonical rows to :meth:`Writer.submit` and wait on the returned future. The
+writer thread takes everything queued at that moment (many submissions per
+transaction when busy, one at once when idle), stores it with :func:`store_batch`
+in one transaction (with the journal position, when the rows come from the
+journal), and only then resolves the futures. Other writes (CRM contacts, import
+history) run as jobs between event commits with :meth:`Writer.submit_job`.
 
-A full queue raises :class:`QueueFull` (the collector answers 503 + Retry-After).
-If a transaction fails, each request of the group is retried alone, so one
-poisonous request cannot fail its neighbours; the requests that still fail get
-the exception (the collector answers 503 and the client retries).
+A full queue raises :class:`QueueFull`. If a transaction fails, each submission of
+the group is retried alone, so one poisonous submission cannot fail its
+neighbours; those that still fail get the exception.
 """
 
 from __future__ import annotations
