@@ -27,7 +27,7 @@ from journeylens.ingest.normalize import Reject, utc_now
 from journeylens.store.loader import decode, encode
 from journeylens.store.writer import Writer
 
-BATCH = 5_000
+BATCH = 10_000
 SHARDS = 2  # generator processes; this one stores
 MARKER = "demo.json"
 
@@ -138,7 +138,7 @@ def _stream_events(
                 rows, _ = decode(data[1:])
                 pending.append(writer.submit(rows))
                 result.events_sent += len(rows)
-                while len(pending) > 4:
+                while len(pending) > 8:
                     pending.pop(0).result()
                 if progress:
                     progress("events", result.events_sent, None)
