@@ -18,12 +18,14 @@ import json
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import ibis
 
+from journeylens.analyses.funnel import DEFAULT_WINDOW, FunnelResult
 from journeylens.store import schema
 
 DB_FILE = "journeylens.duckdb"
@@ -205,6 +207,25 @@ class Workspace:
     @property
     def person_merges(self) -> ibis.Table:
         return self.table("person_merges")
+
+    # ---- analyses ------------------------------------------------------------------
+    def funnel(
+        self,
+        steps: list[str],
+        *,
+        window: timedelta | str | None = DEFAULT_WINDOW,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+    ) -> FunnelResult:
+        """``ws.funnel(["Product Viewed", "Product Added|Cart Viewed", "Order Completed"])``."""
+        from journeylens.analyses import funnel
+
+        if isinstance(window, str):
+            window = funnel.parse_window(window)
+        query = funnel.FunnelQuery(
+            tuple(funnel.Step.parse(s) for s in steps), window, date_from, date_to
+        )
+        return funnel.run(self.backend, self.events, query)
 
     # ---- summaries -----------------------------------------------------------------
     def status(self, *, top_events: int = 20) -> dict[str, Any]:

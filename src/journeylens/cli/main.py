@@ -37,11 +37,12 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-from journeylens.cli import demo, importing, plans  # noqa: E402 - the commands need the app above
+from journeylens.cli import analyses, demo, importing, plans  # noqa: E402 - need the app above
 
 app.command("import")(importing.import_command)
 app.add_typer(plans.plan_app, name="plan")
 app.command("demo")(demo.demo_command)
+analyses.register(app)
 
 
 @app.command()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import ibis
 import orjson
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
-from journeylens.web.deps import AdminKey, CursorDep
+from journeylens.web.deps import AdminKey, CursorDep, StateDep
 from journeylens.workspace import workspace_status
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -67,3 +70,52 @@ def person(distinct_id: str, _: AdminKey, cursor: CursorDep) -> dict[str, Any]:
         [found[0]["person_id"]],
     )
     return {"person": found[0], "identities": _rows(cursor)}
+
+
+class FunnelRequest(BaseModel):
+    steps: list[str] = Field(description="Events in order; a step may be 'A|B' (any of them).")
+    window: str = Field(
+        "14d", description="Conversion window from the first step-1 event, or 'none'."
+    )
+    date_from: datetime | None = Field(None, description="Step 1 on or after (UTC).")
+    date_to: datetime | None = Field(None, description="Step 1 before (UTC).")
+
+
+@router.post("/funnels", summary="A funnel: users per step, conversion, drop-off, time to convert")
+def funnels(request: FunnelRequest, _: AdminKey, state: StateDep) -> dict[str, Any]:
+    from fastapi import HTTPException
+
+    from journeylens.analyses import funnel
+
+    state.loader.wait_for(timeout=5.0)
+    try:
+        query = funnel.FunnelQuery(
+            tuple(funnel.Step.parse(s) for s in request.steps),
+            funnel.parse_window(request.window),
+            _naive_utc(request.date_from),
+            _naive_utc(request.date_to),
+        )
+        cursor = state.workspace.con.cursor()
+        try:
+            backend = ibis.duckdb.from_connection(cursor)
+            return funnel.run(backend, backend.table("events"), query).to_dict()
+        finally:
+            cursor.close()
+    except funnel.FunnelError as error:
+        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
+
+
+@router.get("/funnels", summary="A funnel (query-string form: ?step=A&step=B|C&window=14d)")
+def funnels_get(
+    _: AdminKey,
+    state: StateDep,
+    step: list[str] = Query(..., description="Repeat in order."),
+    window: str = "14d",
+) -> dict[str, Any]:
+    return funnels(FunnelRequest(steps=step, window=window), _, state)
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
