@@ -87,7 +87,11 @@ def test_a_step_may_be_any_of_several_events(shop):
 
 def test_date_range_applies_to_step_one(shop):
     result = shop.funnel(["Viewed", "Added"], date_from=T0 + timedelta(hours=12))
-    assert [s.users for s in result.steps] == [0, 0]
+    # Only erin views after T0 + 12 h (her second view, on day 1): she enters there, and her
+    # add on day 14.5 is 13.5 days later, inside the window counted from that entry.
+    assert [s.users for s in result.steps] == [1, 1]
+    before = shop.funnel(["Viewed", "Added"], date_to=T0 + timedelta(hours=12))
+    assert [s.users for s in before.steps] == [6, 3]
 
 
 def test_bad_queries_say_what_to_do():
@@ -199,3 +203,31 @@ def test_the_cli_and_the_http_api_give_the_python_answer(tmp_path):
         assert json.loads(via_server.stdout) == expected
     finally:
         server.stop()
+
+
+def test_breakdown_by_first_touch(tmp_path):
+    shop = Journeys(tmp_path / "ws")
+    web = {"context": {"library": {"name": "analytics.js"}}}
+    app = {"context": {"library": {"name": "analytics-ios"}}}
+    shop.send(
+        # ana starts on the web and orders in the app: first touch is web.
+        {**visit("ana", "Viewed"), **web},
+        {**visit("ana", "Viewed", hours=1), **app},
+        {**visit("ana", "Ordered", hours=2), **app},
+        {**visit("ben", "Viewed"), **app},
+        {**visit("ben", "Ordered", hours=1), **app},
+        {**visit("cat", "Viewed"), **app},
+    )
+    result = shop.ws.funnel(["Viewed", "Ordered"], breakdown="context.library.name")
+    groups = {g.value: [s.users for s in g.steps] for g in result.breakdown}
+    assert groups == {"analytics.js": [1, 1], "analytics-ios": [2, 1]}
+    assert [s.users for s in result.steps] == [3, 2]
+    by_channel = shop.ws.funnel(["Viewed", "Ordered"], breakdown="channel")
+    assert {g.value: g.steps[1].users for g in by_channel.breakdown} == {"web": 1, "app": 1}
+    with pytest.raises(FunnelError, match=r"properties\.KEY"):
+        shop.ws.funnel(["Viewed", "Ordered"], breakdown="password; DROP")
+    hostile = shop.ws.funnel(
+        ["Viewed", "Ordered"], breakdown="properties.x'; DROP TABLE events; --"
+    )
+    assert [g.value for g in hostile.breakdown] == [None]
+    shop.close()

@@ -216,6 +216,7 @@ class Workspace:
         window: timedelta | str | None = DEFAULT_WINDOW,
         date_from: datetime | None = None,
         date_to: datetime | None = None,
+        breakdown: str | None = None,
     ) -> FunnelResult:
         """``ws.funnel(["Product Viewed", "Product Added|Cart Viewed", "Order Completed"])``."""
         from journeylens.analyses import funnel
@@ -223,7 +224,7 @@ class Workspace:
         if isinstance(window, str):
             window = funnel.parse_window(window)
         query = funnel.FunnelQuery(
-            tuple(funnel.Step.parse(s) for s in steps), window, date_from, date_to
+            tuple(funnel.Step.parse(s) for s in steps), window, date_from, date_to, breakdown
         )
         return funnel.run(self.backend, self.events, query)
 

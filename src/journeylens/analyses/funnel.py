@@ -54,12 +54,15 @@ class Step:
 class FunnelQuery:
     steps: tuple[Step, ...]
     window: timedelta | None = DEFAULT_WINDOW  # None: unlimited
-    date_from: datetime | None = None  # step 1 at or after
-    date_to: datetime | None = None  # step 1 before
+    date_from: datetime | None = None  # entry: the first step-1 event on or after this...
+    date_to: datetime | None = None  # ...and before this (later steps may fall after it)
+    breakdown: str | None = None  # a column, properties.KEY or context.PATH (first touch)
 
     def __post_init__(self) -> None:
         if len(self.steps) < 2:
             raise FunnelError("A funnel needs at least two steps.")
+        if self.breakdown is not None:
+            breakdown_parts(self.breakdown)  # fails early with a clear message
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,24 @@ class StepResult:
 
 
 @dataclass(frozen=True)
-class FunnelResult:
+class BreakdownResult:
+    value: str | None
     steps: list[StepResult]
 
+
+@dataclass(frozen=True)
+class FunnelResult:
+    steps: list[StepResult]
+    breakdown: list[BreakdownResult] | None = None
+
     def to_dict(self) -> dict[str, Any]:
-        return {"steps": [asdict(step) for step in self.steps]}
+        data: dict[str, Any] = {"steps": [asdict(step) for step in self.steps]}
+        if self.breakdown is not None:
+            data["breakdown"] = [
+                {"value": b.value, "steps": [asdict(step) for step in b.steps]}
+                for b in self.breakdown
+            ]
+        return data
 
     def to_pandas(self) -> pd.DataFrame:
         return pd.DataFrame([asdict(step) for step in self.steps])
@@ -99,17 +115,56 @@ def parse_window(text: str | None) -> timedelta | None:
     return timedelta(**{units[unit]: amount})
 
 
+BREAKDOWN_COLUMNS = (
+    "channel", "source", "type", "url", "path", "referrer", "utm_source", "utm_medium",
+    "utm_campaign", "product_id", "currency", "session_id",
+)  # fmt: skip
+
+
+def breakdown_parts(spec: str) -> tuple[str, tuple[str, ...]]:
+    """``channel`` → (channel, ()); ``properties.plan`` → (properties, (plan,)); ``context.library.name``."""
+    head, _, rest = spec.partition(".")
+    keys = tuple(k for k in rest.split(".") if k) if rest else ()
+    if head in ("properties", "context", "traits"):
+        if not keys:
+            raise FunnelError(f"Breakdown {spec!r}: name a key, e.g. {head}.plan.")
+        return head, keys
+    if head in BREAKDOWN_COLUMNS and not keys:
+        return head, ()
+    raise FunnelError(
+        f"Cannot break down by {spec!r}; use one of {', '.join(BREAKDOWN_COLUMNS)}, "
+        "properties.KEY or context.PATH (e.g. context.library.name)."
+    )
+
+
+def breakdown_value(events: ir.Table, spec: str) -> ir.StringValue:
+    """The breakdown as a string expression; keys are values in the query, never SQL text."""
+    column, keys = breakdown_parts(spec)
+    value = events[column]
+    if not keys:
+        return value.cast("string")
+    for key in keys:
+        value = value[key]
+    return value.unwrap_as("string")
+
+
 def build(events: ir.Table, query: FunnelQuery) -> ir.Table:
     """One row per person: ``reached_k`` (timestamp or null) for every step k."""
     wanted = sorted({name for step in query.steps for name in step.events})
-    base = events.filter(events.event.isin(wanted)).select("person_id", "event", "timestamp")
+    filtered = events.filter(events.event.isin(wanted))
+    base = filtered.select("person_id", "event", "timestamp")
 
-    first = base.filter(base.event.isin(query.steps[0].events))
-    people = first.group_by("person_id").agg(reached_0=first.timestamp.min())
+    first = filtered.filter(filtered.event.isin(query.steps[0].events))
+    # The date range picks who enters: their first step-1 event *within* the range.
     if query.date_from is not None:
-        people = people.filter(people.reached_0 >= query.date_from)
+        first = first.filter(first.timestamp >= query.date_from)
     if query.date_to is not None:
-        people = people.filter(people.reached_0 < query.date_to)
+        first = first.filter(first.timestamp < query.date_to)
+    first_touch: dict[str, ir.Value] = {}
+    if query.breakdown is not None:
+        # First touch: the breakdown value of the person's first step-1 event.
+        first_touch["breakdown"] = breakdown_value(first, query.breakdown).argmin(first.timestamp)
+    people = first.group_by("person_id").agg(reached_0=first.timestamp.min(), **first_touch)
     if query.window is not None:
         people = people.mutate(
             window_end=people.reached_0 + ibis.interval(seconds=int(query.window.total_seconds()))
@@ -143,11 +198,35 @@ def summarise(people: ir.Table, query: FunnelQuery) -> ir.Table:
             seconds = reached.epoch_seconds() - people[f"reached_{k - 1}"].epoch_seconds()
             metrics[f"median_{k}"] = seconds.median()
             metrics[f"mean_{k}"] = seconds.mean()
+    if query.breakdown is not None:
+        return people.group_by("breakdown").aggregate(**metrics)
     return people.aggregate(**metrics)
 
 
 def run(backend: ibis.BaseBackend, events: ir.Table, query: FunnelQuery) -> FunnelResult:
-    row = backend.execute(summarise(build(events, query), query)).iloc[0]
+    people = build(events, query)
+    overall = backend.execute(
+        summarise(people.drop("breakdown") if query.breakdown else people, _plain(query))
+    )
+    steps = _steps(overall.iloc[0], query)
+    if query.breakdown is None:
+        return FunnelResult(steps)
+    table = backend.execute(summarise(people, query))
+    groups = [
+        BreakdownResult(
+            None if pd.isna(row["breakdown"]) else str(row["breakdown"]), _steps(row, query)
+        )
+        for _, row in table.iterrows()
+    ]
+    groups.sort(key=lambda g: (-g.steps[0].users, g.value or ""))
+    return FunnelResult(steps, groups)
+
+
+def _plain(query: FunnelQuery) -> FunnelQuery:
+    return FunnelQuery(query.steps, query.window, query.date_from, query.date_to)
+
+
+def _steps(row: Any, query: FunnelQuery) -> list[StepResult]:
     steps = []
     first_users = int(row["users_0"] or 0)
     previous_users = first_users
@@ -165,7 +244,7 @@ def run(backend: ibis.BaseBackend, events: ir.Table, query: FunnelQuery) -> Funn
             )
         )
         previous_users = users
-    return FunnelResult(steps)
+    return steps
 
 
 def _number(value: Any) -> float | None:

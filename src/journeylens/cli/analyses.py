@@ -84,6 +84,12 @@ def funnel_command(
         datetime | None, typer.Option("--from", help="Step 1 on or after (UTC).")
     ] = None,
     date_to: Annotated[datetime | None, typer.Option("--to", help="Step 1 before (UTC).")] = None,
+    breakdown: Annotated[
+        str | None,
+        typer.Option(
+            help="First-touch breakdown: channel, utm_source, properties.KEY, context.PATH."
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Ordered steps: users per step, conversion, drop-off and time to convert."""
@@ -92,17 +98,25 @@ def funnel_command(
         "window": window,
         "date_from": date_from.isoformat() if date_from else None,
         "date_to": date_to.isoformat() if date_to else None,
+        "breakdown": breakdown,
     }
     try:
         with Workspace.open(workspace, read_only=True) as ws:
-            data = ws.funnel(step, window=window, date_from=date_from, date_to=date_to).to_dict()
+            data = ws.funnel(
+                step, window=window, date_from=date_from, date_to=date_to, breakdown=breakdown
+            ).to_dict()
     except FunnelError as error:
         raise fail(str(error)) from None
     except WorkspaceNotFoundError as error:
         raise fail(str(error)) from None
     except WorkspaceInUseError as error:
         data = ask_server(error, "/api/funnels", body)
-    emit(data["steps"], data, fmt, "Funnel")
+    rows = (
+        [{"breakdown": "(all)", **step} for step in data["steps"]] if breakdown else data["steps"]
+    )
+    for group in data.get("breakdown") or []:
+        rows.extend({"breakdown": group["value"], **step} for step in group["steps"])
+    emit(rows, data, fmt, "Funnel")
 
 
 def register(app: typer.Typer) -> None:

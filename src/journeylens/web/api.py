@@ -79,6 +79,9 @@ class FunnelRequest(BaseModel):
     )
     date_from: datetime | None = Field(None, description="Step 1 on or after (UTC).")
     date_to: datetime | None = Field(None, description="Step 1 before (UTC).")
+    breakdown: str | None = Field(
+        None, description="First-touch breakdown: a column, properties.KEY or context.PATH."
+    )
 
 
 @router.post("/funnels", summary="A funnel: users per step, conversion, drop-off, time to convert")
@@ -94,6 +97,7 @@ def funnels(request: FunnelRequest, _: AdminKey, state: StateDep) -> dict[str, A
             funnel.parse_window(request.window),
             _naive_utc(request.date_from),
             _naive_utc(request.date_to),
+            request.breakdown,
         )
         cursor = state.workspace.con.cursor()
         try:
