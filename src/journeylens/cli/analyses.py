@@ -7,7 +7,6 @@ import io
 import json
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -123,4 +122,4 @@ def register(app: typer.Typer) -> None:
     app.command("funnel")(funnel_command)
 
 
-__all__ = ["Path", "register"]
+__all__ = ["funnel_command", "register"]
