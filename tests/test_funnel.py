@@ -145,19 +145,9 @@ def test_the_cli_and_the_http_api_give_the_python_answer(tmp_path):
     expected = journeys.ws.funnel(["Viewed", "Added", "Ordered"]).to_dict()
     journeys.close()
 
-    printed = cli(
-        "funnel",
-        "--workspace",
-        str(workspace),
-        "--step",
-        "Viewed",
-        "--step",
-        "Added",
-        "--step",
-        "Ordered",
-        "--format",
-        "json",
-    )
+    three_steps = ["funnel", "--workspace", str(workspace), "--step", "Viewed", "--step", "Added"]
+    three_steps += ["--step", "Ordered", "--format", "json"]
+    printed = cli(*three_steps)
     assert json.loads(printed.stdout) == expected
     as_csv = cli(
         "funnel",
@@ -187,19 +177,7 @@ def test_the_cli_and_the_http_api_give_the_python_answer(tmp_path):
         bad = httpx.post(f"{server.url}/api/funnels", json={"steps": ["Viewed"]}, auth=(admin, ""))
         assert bad.status_code == 400 and "two steps" in bad.json()["message"]
         # While the server owns the workspace the CLI asks it.
-        via_server = cli(
-            "funnel",
-            "--workspace",
-            str(workspace),
-            "--step",
-            "Viewed",
-            "--step",
-            "Added",
-            "--step",
-            "Ordered",
-            "--format",
-            "json",
-        )
+        via_server = cli(*three_steps)
         assert json.loads(via_server.stdout) == expected
     finally:
         server.stop()

@@ -8,267 +8,33 @@ a tolerance derived from the binomial standard error.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-import orjson
-import pytest
-
-from journeylens.demo import generate
-from journeylens.demo.segment import MESSAGE_TYPES
-
-SEED = 11
-CUSTOMERS = 2000
-
-# The documented truths (docs/demo.md).
-AB_RATES = {"control": 0.62, "treatment": 0.67}
-AB_LIFT = 0.05
-AB_WINDOW = (date(2026, 3, 2), date(2026, 4, 26))
-BUG_PLATFORM, BUG_WINDOW = "android", (date(2026, 6, 8), date(2026, 6, 21))
-BUG_RATE, NORMAL_PAYMENT_TO_ORDER = 0.02, 0.80
-COUPON, COUPON_WINDOW = "SPRING20", (date(2026, 5, 5), date(2026, 5, 18))
-REPEAT_WINDOW = (date(2026, 5, 19), date(2026, 5, 19) + timedelta(days=89))
-REPEAT_RATES = {"coupon": 0.65, "no_coupon": 0.40}
-P_CASE_GIVEN_PHONE, P_SD_GIVEN_CAMERA, P_MOUSE_GIVEN_LAPTOP = 0.60, 0.70, 0.50
-CHURN_BAD_SHARE = 0.75
-
-
-def _day(timestamp: str) -> date:
-    return date.fromisoformat(timestamp[:10])
-
-
-def _within(day: date, window: tuple[date, date]) -> bool:
-    return window[0] <= day <= window[1]
-
-
-def _se(p: float, n: int) -> float:
-    return math.sqrt(p * (1 - p) / n)
-
-
-@dataclass
-class Checkout:
-    platform: str
-    day: date
-    user_id: str | None
-    app_version: str | None
-    variation: str | None = None
-    payment: bool = False
-    ordered: bool = False
-
-
-@dataclass
-class Raw:
-    """What one pass over the message stream collects."""
-
-    count: int = 0
-    ids: set[str] = field(default_factory=set)
-    types: Counter[str] = field(default_factory=Counter)
-    events: Counter[str] = field(default_factory=Counter)
-    missing_ids: int = 0
-    bad_timestamps: int = 0
-    checkouts: dict[str, Checkout] = field(default_factory=dict)
-    orders: list[tuple[str, date, set[str], str | None, float]] = field(default_factory=list)
-    last_seen: dict[str, str] = field(default_factory=dict)  # userId → latest timestamp
-    first_anonymous: dict[str, tuple[str, bool, dict]] = field(default_factory=dict)
-    identified_anonymous: dict[str, tuple[str, str]] = field(default_factory=dict)
-    web_pages_by_weekday: Counter[int] = field(default_factory=Counter)
-    bad_orders: set[str] = field(default_factory=set)
-    order_days: dict[str, tuple[str, date]] = field(default_factory=dict)
-    spring_recipients: set[str] = field(default_factory=set)
-    campaign_messages: int = 0
-    signed_up: dict[str, str] = field(default_factory=dict)  # userId → anonymousId
-    education_before: dict[str, str] = field(default_factory=dict)  # anonymousId → time
-    variations_by_user: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-
-
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-
-
-def _platform(message: dict[str, Any]) -> str:
-    device = message.get("context", {}).get("device")
-    return device["type"] if device else "web"
-
-
-def collect(messages) -> Raw:
-    raw = Raw()
-    for m in messages:
-        raw.count += 1
-        raw.ids.add(m["messageId"])
-        raw.types[m["type"]] += 1
-        user, anonymous, ts = m.get("userId"), m.get("anonymousId"), m["timestamp"]
-        if not user and not anonymous:
-            raw.missing_ids += 1
-        if not _ISO.match(ts):
-            raw.bad_timestamps += 1
-        if user and ts > raw.last_seen.get(user, ""):
-            raw.last_seen[user] = ts
-        if anonymous and anonymous not in raw.first_anonymous:
-            raw.first_anonymous[anonymous] = (ts, user is None, m.get("context", {}))
-        if m["type"] == "identify" and anonymous and user:
-            raw.identified_anonymous.setdefault(anonymous, (user, ts))
-        if m["type"] in ("page", "screen"):
-            if m["type"] == "page":
-                raw.web_pages_by_weekday[_day(ts).weekday()] += 1
-            if m["properties"]["path"].startswith(("/blog/", "/guides/")) and anonymous:
-                raw.education_before.setdefault(anonymous, ts)
-        if m["type"] != "track":
-            continue
-        event, props = m["event"], m["properties"]
-        raw.events[event] += 1
-        if event == "Checkout Started":
-            app = m["context"].get("app", {}).get("version")
-            checkout = Checkout(_platform(m), _day(ts), user, app, props.get("variation_name"))
-            raw.checkouts[props["checkout_id"]] = checkout
-            if checkout.variation:
-                raw.variations_by_user[user].add(checkout.variation)
-        elif event == "Payment Info Entered":
-            raw.checkouts[props["checkout_id"]].payment = True
-        elif event == "Order Completed":
-            raw.checkouts[props["checkout_id"]].ordered = True
-            categories = {p["category"] for p in props["products"]}
-            raw.orders.append((user, _day(ts), categories, props.get("coupon"), props["revenue"]))
-            raw.order_days[props["order_id"]] = (user, _day(ts))
-        elif event in ("Order Refunded", "Support Ticket Created") or (
-            event == "Order Delivered" and props["days_late"] > 0
-        ):
-            raw.bad_orders.add(props["order_id"])  # late, refunded or complained about
-        elif event == "Email Sent" and props.get("campaign_name") == "spring_sale_20":
-            raw.spring_recipients.add(user)
-        elif event == "Signed Up":
-            raw.signed_up[user] = anonymous
-        if props.get("campaign_name") == "spring_sale_20" and props.get("channel") == "email":
-            raw.campaign_messages += 1
-    return raw
-
-
-@pytest.fixture(scope="module")
-def business():
-    return generate(seed=SEED, customers=CUSTOMERS)
-
-
-@pytest.fixture(scope="module")
-def raw(business) -> Raw:
-    return collect(business.messages())
-
-
-@pytest.fixture(scope="module")
-def all_orders(business, raw) -> list[tuple[str, date, set[str], str | None, float]]:
-    """Online orders (Order Completed) and in-store orders (grouped order lines)."""
-    store: dict[str, list[dict]] = defaultdict(list)
-    for line in business.store_orders:
-        store[line["order_id"]].append(line)
-    in_store = [
-        (
-            lines[0]["customer_id"],
-            _day(lines[0]["ordered_at"]),
-            {line["category"] for line in lines},
-            None,
-            sum(line["price"] * line["quantity"] for line in lines),
-        )
-        for lines in store.values()
-    ]
-    return raw.orders + in_store
-
-
-# ---- determinism and shape ----------------------------------------------------------------
-def _digest(business) -> dict[str, str]:
-    def h(rows) -> str:
-        digest = hashlib.blake2b(digest_size=16)
-        for row in rows:
-            digest.update(orjson.dumps(row, option=orjson.OPT_SORT_KEYS))
-        return digest.hexdigest()
-
-    return {
-        "messages": h(business.messages()),
-        "contacts": h(business.contacts),
-        "store_orders": h(business.store_orders),
-        "feedback": h(business.feedback),
-        "catalogue": h(business.catalogue),
-        "truths": h([business.truths]),
-    }
-
-
-def test_the_same_seed_gives_the_same_business_and_another_seed_does_not():
-    first, again = generate(seed=5, customers=300), generate(seed=5, customers=300)
-    other = generate(seed=6, customers=300)
-    assert _digest(first) == _digest(again)
-    assert _digest(first)["messages"] == _digest(first)["messages"]  # a fresh stream per call
-    different = _digest(other)
-    for name in ("messages", "contacts", "store_orders", "feedback", "truths"):
-        assert different[name] != _digest(first)[name], name
-    assert first.start == date(2025, 11, 1) and first.end == date(2026, 10, 31)
-
-
-def test_messages_are_valid_segment_messages(business, raw):
-    assert raw.count == len(raw.ids), "every messageId is unique"
-    assert all(i.startswith(f"demo-{SEED}-") for i in list(raw.ids)[:1000])
-    assert set(raw.types) <= MESSAGE_TYPES
-    assert {"track", "page", "screen", "identify", "alias"} <= set(raw.types)
-    assert raw.missing_ids == 0 and raw.bad_timestamps == 0
-    # the channels the brief asks for are all there
-    for event in (
-        "Products Searched", "Product List Viewed", "Product Viewed", "Product Added",
-        "Cart Viewed", "Checkout Started", "Payment Info Entered", "Order Completed",
-        "Order Refunded", "Product Reviewed", "Product Shared", "Email Sent", "Email Opened",
-        "Email Link Clicked", "Chat Started", "Chat Message Sent", "Support Ticket Created",
-        "Support Ticket Resolved", "Social Post Liked", "Experiment Viewed", "Coupon Applied",
-    ):  # fmt: skip
-        assert raw.events[event] > 0, event
-    assert 100 < raw.count / CUSTOMERS < 200, "about 140 messages per customer"
-
-
-def test_messages_go_through_the_collectors_normalisation(business):
-    from journeylens.ingest.normalize import Reject
-    from journeylens.ingest.segment import normalize_message
-
-    received = datetime(2026, 11, 1)
-    channels: Counter[tuple[str | None, str]] = Counter()
-    for k, message in enumerate(business.messages()):
-        if k > 40_000:
-            break
-        try:
-            row = normalize_message(message, received_at=received)
-        except Reject as error:  # pragma: no cover - the failure message is the point
-            pytest.fail(f"{message['messageId']} rejected: {error.code} {error.message}")
-        channels[(row["event"], row["channel"])] += 1
-    assert channels[("Email Sent", "email")] > 0
-    assert channels[("Chat Started", "chat")] > 0
-    assert channels[("Social Post Liked", "social")] > 0
-    assert channels[("Screen Viewed", "app")] > 0 and channels[("Page Viewed", "web")] > 0
-    assert not [key for key in channels if key[1] == "other"]
-
-
-def test_tables_have_the_documented_columns(business):
-    assert {"product_id", "name", "category", "brand", "price"} <= set(business.catalogue[0])
-    contact_columns = {
-        "customer_id", "email", "phone", "first_name", "last_name", "gender", "birth_date",
-        "country", "city", "signup_date", "loyalty_tier", "marketing_opt_in",
-    }  # fmt: skip
-    assert all(contact_columns <= set(row) for row in business.contacts)
-    store_columns = {
-        "order_id", "customer_id", "ordered_at", "store_id", "product_id", "product_name",
-        "category", "price", "quantity", "currency",
-    }  # fmt: skip
-    assert all(set(row) >= store_columns for row in business.store_orders)
-    feedback_columns = {
-        "customer_id", "created_at", "channel", "kind", "text", "rating", "nps", "language",
-        "product_id", "order_id",
-    }  # fmt: skip
-    for row in business.feedback:
-        assert set(row) >= feedback_columns
-        assert row["channel"] in {"web", "app", "email", "chat", "store"}
-        assert row["kind"] in {"review", "survey", "nps", "chat"}
-        assert row["rating"] is None or 1 <= row["rating"] <= 5
-        assert row["nps"] is None or 0 <= row["nps"] <= 10
-        assert _ISO.match(row["created_at"])
-    orjson.dumps(business.truths)  # JSON-serialisable
+from tests.demo.data import (
+    AB_LIFT,
+    AB_RATES,
+    AB_WINDOW,
+    BUG_PLATFORM,
+    BUG_RATE,
+    BUG_WINDOW,
+    CHURN_BAD_SHARE,
+    COUPON,
+    COUPON_WINDOW,
+    CUSTOMERS,
+    NORMAL_PAYMENT_TO_ORDER,
+    P_CASE_GIVEN_PHONE,
+    P_MOUSE_GIVEN_LAPTOP,
+    P_SD_GIVEN_CAMERA,
+    REPEAT_RATES,
+    REPEAT_WINDOW,
+    _day,
+    _se,
+    _within,
+)
 
 
 # ---- 1. seasonality --------------------------------------------------------------------------
@@ -579,57 +345,3 @@ def test_bad_experiences_get_low_ratings_and_chinese_customers_write_chinese(bus
             scores["bad" if recent else "smooth"].append(row["nps"])
     assert len(scores["bad"]) > 20
     assert statistics.mean(scores["bad"]) < statistics.mean(scores["smooth"]) - 2
-
-
-# ---- contacts -------------------------------------------------------------------------------------
-def _levenshtein(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
-def test_near_duplicate_contacts_exist_and_resemble_their_person(business):
-    by_record = {row["record_id"]: row for row in business.contacts}
-    primary = {
-        row["customer_id"]: row
-        for row in business.contacts
-        if row["customer_id"] and row["customer_id"].startswith("C")
-    }
-    assert len(primary) == CUSTOMERS
-    duplicates = business.truths["duplicates"]
-    assert 0.03 < len(duplicates) / CUSTOMERS < 0.1
-    digits = lambda phone: re.sub(r"\D", "", phone)[-8:]  # noqa: E731
-    for truth in duplicates:
-        duplicate, person = by_record[truth["record_id"]], primary[truth["customer_id"]]
-        assert duplicate["customer_id"] is None or duplicate["customer_id"].startswith("LEG-")
-        assert duplicate != person
-        same_phone = digits(duplicate["phone"]) == digits(person["phone"])
-        close_email = _levenshtein(duplicate["email"].lower(), person["email"].lower()) <= 3
-        assert same_phone or close_email, truth
-        if "phone_format" in truth["differences"]:
-            assert duplicate["phone"] != person["phone"] and same_phone
-        if "email_typo" in truth["differences"]:
-            assert duplicate["email"] != person["email"] and close_email
-
-
-def test_the_documentation_states_the_planted_numbers():
-    docs = (Path(__file__).resolve().parents[1] / "docs" / "demo.md").read_text()
-    for text in (
-        "control 0.62, treatment 0.67, lift +0.05",
-        "2026-03-02 to 2026-04-26",
-        "2026-06-08 to 2026-06-21",
-        "**2 %**",
-        "**80 %**",
-        "SPRING20",
-        "**0.65 for those who used the coupon and 0.40 for the others**",
-        "Phone Cases **0.60**",
-        "SD Cards 0.70",
-        "Mice 0.50",
-        "**75 %**",
-        "**21 days**",
-    ):
-        assert text in docs, text
