@@ -66,3 +66,9 @@ def identify(user: str, anon: str | None = None, **traits: Any) -> dict:
 
 def alias(previous: str, user: str) -> dict:
     return {"type": "alias", "previousId": previous, "userId": user}
+
+
+def at(when: datetime, user: str, event: str, **extra: Any) -> dict:
+    """A track call by ``user`` at ``when`` (naive UTC): ``at(T0 + hours(2), "ann", "Viewed")``."""
+    stamp = when.isoformat() + ("Z" if when.tzinfo is None else "")
+    return {"type": "track", "userId": user, "event": event, "timestamp": stamp, **extra}

@@ -14,18 +14,19 @@ use its HTTP API instead.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import ibis
 
-from journeylens.analyses.funnel import DEFAULT_WINDOW, FunnelResult
+from journeylens.analyses import registry
+from journeylens.analyses.base import Result, Tables
 from journeylens.store import schema
 
 DB_FILE = "journeylens.duckdb"
@@ -209,24 +210,29 @@ class Workspace:
         return self.table("person_merges")
 
     # ---- analyses ------------------------------------------------------------------
-    def funnel(
-        self,
-        steps: list[str],
-        *,
-        window: timedelta | str | None = DEFAULT_WINDOW,
-        date_from: datetime | None = None,
-        date_to: datetime | None = None,
-        breakdown: str | None = None,
-    ) -> FunnelResult:
-        """``ws.funnel(["Product Viewed", "Product Added|Cart Viewed", "Order Completed"])``."""
-        from journeylens.analyses import funnel
+    @property
+    def tables(self) -> Tables:
+        """The tables for analyses, with the workspace's time zone and currency."""
+        return Tables(self.backend, timezone=self.config.timezone, currency=self.config.currency)
 
-        if isinstance(window, str):
-            window = funnel.parse_window(window)
-        query = funnel.FunnelQuery(
-            tuple(funnel.Step.parse(s) for s in steps), window, date_from, date_to, breakdown
-        )
-        return funnel.run(self.backend, self.events, query)
+    def analyse(self, name: str, *args: Any, **params: Any) -> Result:
+        """Run the analysis ``name`` (see ``journeylens.analyses.registry``).
+
+        Positional arguments fill the query's required fields in order, so
+        ``ws.analyse("funnel", ["Viewed", "Ordered"], window="7d")`` works, as does
+        ``ws.funnel(["Viewed", "Ordered"])``.
+        """
+        analysis = registry.get(name)
+        required = [n for n, f in analysis.query.model_fields.items() if f.is_required()]
+        if len(args) > len(required):
+            raise TypeError(f"{name}() takes {len(required)} positional argument(s): {required}")
+        params.update(zip(required, args, strict=False))
+        return analysis.run(self.tables, analysis.query.parse(params))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in registry.analyses():
+            raise AttributeError(name)
+        return functools.partial(self.analyse, name)
 
     # ---- summaries -----------------------------------------------------------------
     def status(self, *, top_events: int = 20) -> dict[str, Any]:

@@ -17,144 +17,141 @@ list-lambda formulation for DuckDB is the known faster alternative, DESIGN.md).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from journeylens.analyses.base import (
+    Analysis,
+    AnalysisError,
+    DateRange,
+    Query,
+    Result,
+    Tables,
+    number,
+    parse_duration,
+)
+from journeylens.analyses.expr import Filter, apply_filters, property_parts, property_text
 
 DEFAULT_WINDOW = timedelta(days=14)
+FunnelError = AnalysisError
 
 
-class FunnelError(ValueError):
-    pass
+class Step(BaseModel):
+    """A step: any of ``events`` (``"A|B"`` as text), optionally narrowed by ``filters``."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-@dataclass(frozen=True)
-class Step:
     events: tuple[str, ...]
+    filters: tuple[Filter, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            events = tuple(part.strip() for part in data.split("|") if part.strip())
+            return {"events": events}
+        return data
+
+    @field_validator("events")
+    @classmethod
+    def _some_event(cls, events: tuple[str, ...]) -> tuple[str, ...]:
+        if not events:
+            raise ValueError("A step names no event; write e.g. 'Product Viewed|Product Added'.")
+        return events
 
     @classmethod
     def parse(cls, text: str) -> Step:
-        events = tuple(part.strip() for part in text.split("|") if part.strip())
-        if not events:
-            raise FunnelError(
-                f"Step {text!r} names no event; write e.g. 'Product Viewed|Product Added'."
-            )
-        return cls(events)
+        try:
+            return cls.model_validate(text)
+        except ValueError as error:
+            raise AnalysisError(str(error).splitlines()[-1].strip()) from None
 
     @property
     def name(self) -> str:
         return " | ".join(self.events)
 
 
-@dataclass(frozen=True)
-class FunnelQuery:
-    steps: tuple[Step, ...]
-    window: timedelta | None = DEFAULT_WINDOW  # None: unlimited
-    date_from: datetime | None = None  # entry: the first step-1 event on or after this...
-    date_to: datetime | None = None  # ...and before this (later steps may fall after it)
-    breakdown: str | None = None  # a column, properties.KEY or context.PATH (first touch)
+class FunnelQuery(Query, DateRange):
+    steps: tuple[Step, ...] = Field(
+        description="Events in order; a step may be 'A|B' (any of them).",
+        json_schema_extra={"cli": "--step"},
+    )
+    window: timedelta | None = Field(
+        DEFAULT_WINDOW,
+        description="Conversion window from the first step-1 event: 14d, 36h, or none.",
+    )
+    breakdown: str | None = Field(
+        None,
+        description="First-touch breakdown: channel, utm_source, properties.KEY, context.PATH.",
+    )
 
-    def __post_init__(self) -> None:
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check(self) -> FunnelQuery:
         if len(self.steps) < 2:
-            raise FunnelError("A funnel needs at least two steps.")
+            raise ValueError("A funnel needs at least two steps.")
         if self.breakdown is not None:
-            breakdown_parts(self.breakdown)  # fails early with a clear message
+            property_parts(self.breakdown)
+        return self
 
 
-@dataclass(frozen=True)
-class StepResult:
+class StepResult(BaseModel):
     name: str
     users: int
     overall_rate: float
     step_rate: float
     drop_off: int
-    median_seconds_to_convert: float | None
-    mean_seconds_to_convert: float | None
+    median_seconds_to_convert: float | None = None
+    mean_seconds_to_convert: float | None = None
 
 
-@dataclass(frozen=True)
-class BreakdownResult:
+class BreakdownResult(BaseModel):
     value: str | None
     steps: list[StepResult]
 
 
-@dataclass(frozen=True)
-class FunnelResult:
+class FunnelResult(Result):
     steps: list[StepResult]
     breakdown: list[BreakdownResult] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"steps": [asdict(step) for step in self.steps]}
-        if self.breakdown is not None:
-            data["breakdown"] = [
-                {"value": b.value, "steps": [asdict(step) for step in b.steps]}
-                for b in self.breakdown
-            ]
+        data = self.model_dump(mode="json")
+        if self.breakdown is None:
+            del data["breakdown"]
         return data
 
-    def to_pandas(self) -> pd.DataFrame:
-        return pd.DataFrame([asdict(step) for step in self.steps])
+    def rows(self) -> list[dict[str, Any]]:
+        if self.breakdown is None:
+            return [step.model_dump() for step in self.steps]
+        rows = [{"breakdown": "(all)", **step.model_dump()} for step in self.steps]
+        for group in self.breakdown:
+            rows.extend({"breakdown": group.value, **s.model_dump()} for s in group.steps)
+        return rows
 
 
 def parse_window(text: str | None) -> timedelta | None:
     """``14d``, ``36h``, ``90m``, ``none``."""
-    if text is None or text.strip().lower() in ("none", "unlimited", ""):
-        return None
-    value, unit = text.strip()[:-1], text.strip()[-1:].lower()
-    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
-    try:
-        amount = float(value)
-    except ValueError:
-        amount = -1
-    if unit not in units or amount <= 0:
-        raise FunnelError(f"Window {text!r}: write a number and d/h/m/s (e.g. 14d), or none.")
-    return timedelta(**{units[unit]: amount})
+    return parse_duration(text)
 
 
-BREAKDOWN_COLUMNS = (
-    "channel", "source", "type", "url", "path", "referrer", "utm_source", "utm_medium",
-    "utm_campaign", "product_id", "currency", "session_id",
-)  # fmt: skip
-
-
-def breakdown_parts(spec: str) -> tuple[str, tuple[str, ...]]:
-    """``channel`` → (channel, ()); ``properties.plan`` → (properties, (plan,)); ``context.library.name``."""
-    head, _, rest = spec.partition(".")
-    keys = tuple(k for k in rest.split(".") if k) if rest else ()
-    if head in ("properties", "context", "traits"):
-        if not keys:
-            raise FunnelError(f"Breakdown {spec!r}: name a key, e.g. {head}.plan.")
-        return head, keys
-    if head in BREAKDOWN_COLUMNS and not keys:
-        return head, ()
-    raise FunnelError(
-        f"Cannot break down by {spec!r}; use one of {', '.join(BREAKDOWN_COLUMNS)}, "
-        "properties.KEY or context.PATH (e.g. context.library.name)."
-    )
-
-
-def breakdown_value(events: ir.Table, spec: str) -> ir.StringValue:
-    """The breakdown as a string expression; keys are values in the query, never SQL text."""
-    column, keys = breakdown_parts(spec)
-    value = events[column]
-    if not keys:
-        return value.cast("string")
-    for key in keys:
-        value = value[key]
-    return value.unwrap_as("string")
-
-
-def build(events: ir.Table, query: FunnelQuery) -> ir.Table:
+def build(tables: Tables, query: FunnelQuery) -> ir.Table:
     """One row per person: ``reached_k`` (timestamp or null) for every step k."""
+    events = tables.events
     wanted = sorted({name for step in query.steps for name in step.events})
     filtered = events.filter(events.event.isin(wanted))
-    base = filtered.select("person_id", "event", "timestamp")
 
-    first = filtered.filter(filtered.event.isin(query.steps[0].events))
+    def step_events(step: Step) -> ir.Table:
+        return apply_filters(filtered.filter(filtered.event.isin(step.events)), step.filters)
+
+    first = step_events(query.steps[0])
     # The date range picks who enters: their first step-1 event *within* the range.
     if query.date_from is not None:
         first = first.filter(first.timestamp >= query.date_from)
@@ -163,7 +160,7 @@ def build(events: ir.Table, query: FunnelQuery) -> ir.Table:
     first_touch: dict[str, ir.Value] = {}
     if query.breakdown is not None:
         # First touch: the breakdown value of the person's first step-1 event.
-        first_touch["breakdown"] = breakdown_value(first, query.breakdown).argmin(first.timestamp)
+        first_touch["breakdown"] = property_text(first, query.breakdown).argmin(first.timestamp)
     people = first.group_by("person_id").agg(reached_0=first.timestamp.min(), **first_touch)
     if query.window is not None:
         people = people.mutate(
@@ -172,7 +169,7 @@ def build(events: ir.Table, query: FunnelQuery) -> ir.Table:
 
     for k, step in enumerate(query.steps[1:], start=1):
         previous = people[f"reached_{k - 1}"]
-        candidates = base.filter(base.event.isin(step.events))
+        candidates = step_events(step).select("person_id", "timestamp")
         joined = people.select(
             "person_id", previous.name("previous"), *(["window_end"] if query.window else [])
         ).join(candidates, "person_id")
@@ -188,8 +185,8 @@ def build(events: ir.Table, query: FunnelQuery) -> ir.Table:
     return people
 
 
-def summarise(people: ir.Table, query: FunnelQuery) -> ir.Table:
-    """Aggregate the per-person table into one row of counts and durations."""
+def summarise(people: ir.Table, query: FunnelQuery, *, by_breakdown: bool = False) -> ir.Table:
+    """Aggregate the per-person table into one row of counts and durations (per breakdown)."""
     metrics: dict[str, ir.Value] = {}
     for k in range(len(query.steps)):
         reached = people[f"reached_{k}"]
@@ -198,32 +195,27 @@ def summarise(people: ir.Table, query: FunnelQuery) -> ir.Table:
             seconds = reached.epoch_seconds() - people[f"reached_{k - 1}"].epoch_seconds()
             metrics[f"median_{k}"] = seconds.median()
             metrics[f"mean_{k}"] = seconds.mean()
-    if query.breakdown is not None:
+    if by_breakdown:
         return people.group_by("breakdown").aggregate(**metrics)
     return people.aggregate(**metrics)
 
 
-def run(backend: ibis.BaseBackend, events: ir.Table, query: FunnelQuery) -> FunnelResult:
-    people = build(events, query)
-    overall = backend.execute(
-        summarise(people.drop("breakdown") if query.breakdown else people, _plain(query))
-    )
+def run(tables: Tables, query: FunnelQuery) -> FunnelResult:
+    people = build(tables, query)
+    overall = tables.execute(summarise(people, query))
     steps = _steps(overall.iloc[0], query)
     if query.breakdown is None:
-        return FunnelResult(steps)
-    table = backend.execute(summarise(people, query))
+        return FunnelResult(steps=steps)
+    table = tables.execute(summarise(people, query, by_breakdown=True))
     groups = [
         BreakdownResult(
-            None if pd.isna(row["breakdown"]) else str(row["breakdown"]), _steps(row, query)
+            value=None if row["breakdown"] is None else str(row["breakdown"]),
+            steps=_steps(row, query),
         )
-        for _, row in table.iterrows()
+        for row in table.astype(object).where(table.notna(), None).to_dict("records")
     ]
     groups.sort(key=lambda g: (-g.steps[0].users, g.value or ""))
-    return FunnelResult(steps, groups)
-
-
-def _plain(query: FunnelQuery) -> FunnelQuery:
-    return FunnelQuery(query.steps, query.window, query.date_from, query.date_to)
+    return FunnelResult(steps=steps, breakdown=groups)
 
 
 def _steps(row: Any, query: FunnelQuery) -> list[StepResult]:
@@ -239,15 +231,19 @@ def _steps(row: Any, query: FunnelQuery) -> list[StepResult]:
                 overall_rate=users / first_users if first_users else 0.0,
                 step_rate=(users / previous_users if previous_users else 0.0) if k else 1.0,
                 drop_off=(previous_users - users) if k else 0,
-                median_seconds_to_convert=_number(row.get(f"median_{k}")) if k else None,
-                mean_seconds_to_convert=_number(row.get(f"mean_{k}")) if k else None,
+                median_seconds_to_convert=number(row.get(f"median_{k}")) if k else None,
+                mean_seconds_to_convert=number(row.get(f"mean_{k}")) if k else None,
             )
         )
         previous_users = users
     return steps
 
 
-def _number(value: Any) -> float | None:
-    if value is None or pd.isna(value):
-        return None
-    return float(value)
+ANALYSIS = Analysis(
+    name="funnel",
+    path="funnels",
+    summary="Ordered steps: users per step, conversion, drop-off and time to convert.",
+    query=FunnelQuery,
+    result=FunnelResult,
+    run=run,
+)

@@ -1,18 +1,24 @@
-"""Analysis commands: ``journeylens funnel ...`` (more to come: trends, retention, paths)."""
+"""Analysis commands, one per registered analysis, their options made from the query model."""
 
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
 import sys
-from datetime import datetime
+import types
+import typing
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import typer
+from pydantic.fields import FieldInfo
 from rich.table import Table
 
-from journeylens.analyses.funnel import FunnelError
+from journeylens.analyses import registry
+from journeylens.analyses.base import Analysis, AnalysisError
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, fail
 from journeylens.workspace import Workspace, WorkspaceInUseError, WorkspaceNotFoundError
 
@@ -70,56 +76,109 @@ def _cell(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
-def funnel_command(
-    step: Annotated[
-        list[str],
-        typer.Option("--step", help="A step: an event, or several as 'A|B'. Repeat in order."),
-    ],
-    workspace: WorkspaceOpt = DEFAULT_WS,
-    window: Annotated[
-        str, typer.Option(help="Conversion window from the first step-1 event: 14d, 36h, none.")
-    ] = "14d",
-    date_from: Annotated[
-        datetime | None, typer.Option("--from", help="Step 1 on or after (UTC).")
-    ] = None,
-    date_to: Annotated[datetime | None, typer.Option("--to", help="Step 1 before (UTC).")] = None,
-    breakdown: Annotated[
-        str | None,
-        typer.Option(
-            help="First-touch breakdown: channel, utm_source, properties.KEY, context.PATH."
-        ),
-    ] = None,
-    fmt: FormatOpt = "table",
-) -> None:
-    """Ordered steps: users per step, conversion, drop-off and time to convert."""
-    body = {
-        "steps": step,
-        "window": window,
-        "date_from": date_from.isoformat() if date_from else None,
-        "date_to": date_to.isoformat() if date_to else None,
-        "breakdown": breakdown,
-    }
+def _option_type(annotation: Any) -> Any:
+    """The CLI type of a query field: simple scalars as they are, lists as repeated text."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return _option_type(args[0])
+    if origin in (list, tuple):
+        return list[str]
+    if annotation in (bool, int, float, datetime):
+        return annotation
+    return str
+
+
+def _help(field: FieldInfo) -> str:
+    text = field.description or ""
+    choices = [a for a in typing.get_args(field.annotation) if isinstance(a, str)]
+    for arg in typing.get_args(field.annotation):
+        choices += [c for c in typing.get_args(arg) if isinstance(c, str)]
+    if choices:
+        text += f" One of: {', '.join(choices)}."
+    if not field.is_required() and field.default not in (None, (), []):
+        default = field.default
+        if isinstance(default, timedelta):
+            default = _duration_text(default)
+        text += f" (default {default})"
+    return text.strip()
+
+
+def _duration_text(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def analysis_command(analysis: Analysis) -> Callable[..., None]:
+    """A typer command whose options are the fields of the analysis's query model."""
+    fields = analysis.query.model_fields
+    parameters = [
+        inspect.Parameter("workspace", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT_WS,
+                          annotation=WorkspaceOpt)
+    ]  # fmt: skip
+    for name, field in fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        flag = str(extra.get("cli") or "--" + name.replace("_", "-"))
+        kind = _option_type(field.annotation)
+        if kind is bool:
+            option = typer.Option(
+                f"{flag}/--no-{flag.removeprefix('--')}", help=_help(field), show_default=False
+            )
+        else:
+            metavar = str(extra.get("metavar") or name.upper().removesuffix("S"))
+            option = typer.Option(flag, help=_help(field), show_default=False, metavar=metavar)
+        required = field.is_required()
+        parameters.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if required else None,
+                annotation=Annotated[kind if required else kind | None, option],
+            )
+        )
+    parameters.append(
+        inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, default="table",
+                          annotation=FormatOpt)
+    )  # fmt: skip
+
+    def command(**options: Any) -> None:
+        workspace = options.pop("workspace")
+        fmt = options.pop("fmt")
+        body = {
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in options.items()
+            if v is not None and v != []
+        }
+        data = run_or_ask(analysis, workspace, body)
+        result = analysis.result.model_validate(data)
+        emit(result.rows(), data, fmt, analysis.name.replace("_", " ").capitalize())
+
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {}
+    command.__doc__ = analysis.summary
+    command.__name__ = analysis.name
+    return command
+
+
+def run_or_ask(analysis: Analysis, workspace: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Run locally on a read-only workspace, or ask the server that owns it."""
     try:
         with Workspace.open(workspace, read_only=True) as ws:
-            data = ws.funnel(
-                step, window=window, date_from=date_from, date_to=date_to, breakdown=breakdown
-            ).to_dict()
-    except FunnelError as error:
-        raise fail(str(error)) from None
-    except WorkspaceNotFoundError as error:
+            return ws.analyse(analysis.name, **body).to_dict()
+    except (AnalysisError, WorkspaceNotFoundError) as error:
         raise fail(str(error)) from None
     except WorkspaceInUseError as error:
-        data = ask_server(error, "/api/funnels", body)
-    rows = (
-        [{"breakdown": "(all)", **step} for step in data["steps"]] if breakdown else data["steps"]
-    )
-    for group in data.get("breakdown") or []:
-        rows.extend({"breakdown": group["value"], **step} for step in group["steps"])
-    emit(rows, data, fmt, "Funnel")
+        return ask_server(error, f"/api/{analysis.path}", body)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("funnel")(funnel_command)
+    for analysis in registry.analyses().values():
+        app.command(analysis.name.replace("_", "-"), help=analysis.summary)(
+            analysis_command(analysis)
+        )
 
 
-__all__ = ["funnel_command", "register"]
+__all__ = ["analysis_command", "register", "run_or_ask"]

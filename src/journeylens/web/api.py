@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+import inspect
+import typing
+from typing import Annotated, Any
 
 import ibis
 import orjson
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, HTTPException, Query, Request
 
+from journeylens.analyses import registry
+from journeylens.analyses.base import Analysis, AnalysisError, Tables
 from journeylens.web.deps import AdminKey, CursorDep, StateDep
 from journeylens.workspace import workspace_status
 
@@ -54,8 +56,6 @@ def failed_events(
 
 @router.get("/persons/{distinct_id}", summary="A person by any of their ids")
 def person(distinct_id: str, _: AdminKey, cursor: CursorDep) -> dict[str, Any]:
-    from fastapi import HTTPException
-
     cursor.execute(
         "SELECT p.* FROM persons p JOIN identities i USING (person_id) WHERE i.distinct_id = ?",
         [distinct_id],
@@ -72,54 +72,80 @@ def person(distinct_id: str, _: AdminKey, cursor: CursorDep) -> dict[str, Any]:
     return {"person": found[0], "identities": _rows(cursor)}
 
 
-class FunnelRequest(BaseModel):
-    steps: list[str] = Field(description="Events in order; a step may be 'A|B' (any of them).")
-    window: str = Field(
-        "14d", description="Conversion window from the first step-1 event, or 'none'."
-    )
-    date_from: datetime | None = Field(None, description="Step 1 on or after (UTC).")
-    date_to: datetime | None = Field(None, description="Step 1 before (UTC).")
-    breakdown: str | None = Field(
-        None, description="First-touch breakdown: a column, properties.KEY or context.PATH."
-    )
+def _add_analysis_routes(analysis: Analysis) -> None:
+    """``POST /api/<path>`` (JSON body = the query) and ``GET /api/<path>?field=...``."""
 
-
-@router.post("/funnels", summary="A funnel: users per step, conversion, drop-off, time to convert")
-def funnels(request: FunnelRequest, _: AdminKey, state: StateDep) -> dict[str, Any]:
-    from fastapi import HTTPException
-
-    from journeylens.analyses import funnel
-
-    state.loader.wait_for(timeout=5.0)
-    try:
-        query = funnel.FunnelQuery(
-            tuple(funnel.Step.parse(s) for s in request.steps),
-            funnel.parse_window(request.window),
-            _naive_utc(request.date_from),
-            _naive_utc(request.date_to),
-            request.breakdown,
-        )
+    def answer(query: Any, state: Any) -> dict[str, Any]:
+        state.loader.wait_for(timeout=5.0)
         cursor = state.workspace.con.cursor()
         try:
-            backend = ibis.duckdb.from_connection(cursor)
-            return funnel.run(backend, backend.table("events"), query).to_dict()
+            config = state.workspace.config
+            tables = Tables(
+                ibis.duckdb.from_connection(cursor),
+                timezone=config.timezone,
+                currency=config.currency,
+            )
+            return analysis.run(tables, query).to_dict()
+        except AnalysisError as error:
+            raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
         finally:
             cursor.close()
-    except funnel.FunnelError as error:
+
+    def post(body: dict[str, Any], _: Any, state: Any) -> dict[str, Any]:
+        return answer(_parse(analysis, body), state)
+
+    def get(request: Request, _: Any, state: Any) -> dict[str, Any]:
+        lists = {
+            name for name, field in analysis.query.model_fields.items()
+            if typing.get_origin(field.annotation) in (list, tuple)
+            or any(typing.get_origin(a) in (list, tuple) for a in typing.get_args(field.annotation))
+        }  # fmt: skip
+        body: dict[str, Any] = {}
+        for key, value in request.query_params.multi_items():
+            name = ALIASES.get(key, key)
+            if name in lists:
+                body.setdefault(name, []).append(value)
+            else:
+                body[name] = value
+        return answer(_parse(analysis, body), state)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    post.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("body", keyword, annotation=Annotated[analysis.query, Body()]),
+            inspect.Parameter("_", keyword, annotation=AdminKey),
+            inspect.Parameter("state", keyword, annotation=StateDep),
+        ]
+    )
+    get.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", keyword, annotation=Request),
+            inspect.Parameter("_", keyword, annotation=AdminKey),
+            inspect.Parameter("state", keyword, annotation=StateDep),
+        ]
+    )
+    router.add_api_route(
+        f"/{analysis.path}", post, methods=["POST"], summary=analysis.summary,
+        name=f"{analysis.name}_post",
+    )  # fmt: skip
+    router.add_api_route(
+        f"/{analysis.path}", get, methods=["GET"], name=f"{analysis.name}_get",
+        summary=f"{analysis.summary} (query-string form: repeat list fields, e.g. ?step=A&step=B)",
+    )  # fmt: skip
+
+
+# Query-string names that differ from the field names (singular for repeated fields).
+ALIASES = {"step": "steps", "from": "date_from", "to": "date_to", "where": "filters"}
+
+
+def _parse(analysis: Analysis, body: Any) -> Any:
+    if isinstance(body, analysis.query):
+        return body
+    try:
+        return analysis.query.parse(body)
+    except AnalysisError as error:
         raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
 
 
-@router.get("/funnels", summary="A funnel (query-string form: ?step=A&step=B|C&window=14d)")
-def funnels_get(
-    _: AdminKey,
-    state: StateDep,
-    step: list[str] = Query(..., description="Repeat in order."),
-    window: str = "14d",
-) -> dict[str, Any]:
-    return funnels(FunnelRequest(steps=step, window=window), _, state)
-
-
-def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
+for _analysis in registry.analyses().values():
+    _add_analysis_routes(_analysis)

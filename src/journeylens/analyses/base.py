@@ -1,0 +1,177 @@
+"""What every analysis shares: the query and result base classes, the tables, errors.
+
+An analysis module (``funnel.py``, ``retention.py`` ...) holds
+
+* ``Query`` — a pydantic model: typed, validated, the same from Python, the CLI (options are
+  generated from its fields) and the HTTP API (its JSON body / query string);
+* ``build(tables, query) -> ibis.Table`` — the expression, built and not run (STYLE.md 2);
+* ``Result`` — a pydantic model with ``to_dict()``, ``to_pandas()`` and ``rows()`` (the flat
+  table the CLI prints as a table or CSV);
+* ``run(tables, query) -> Result``;
+* ``ANALYSIS`` — its registry entry (``registry.py`` lists the modules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class AnalysisError(ValueError):
+    """A query that cannot be answered; the message says what to do instead."""
+
+
+class Query(BaseModel):
+    """Base of every analysis query: frozen, unknown fields refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> Query:
+        """Validate user input, turning pydantic's errors into one readable AnalysisError."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise AnalysisError(readable(error)) from None
+
+
+class DateRange(BaseModel):
+    """``date_from`` (inclusive) and ``date_to`` (exclusive), UTC; naive values are UTC."""
+
+    date_from: datetime | None = Field(
+        None, description="On or after this time (UTC).", json_schema_extra={"cli": "--from"}
+    )
+    date_to: datetime | None = Field(
+        None, description="Before this time (UTC).", json_schema_extra={"cli": "--to"}
+    )
+
+    @field_validator("date_from", "date_to", mode="after")
+    @classmethod
+    def _naive_utc(cls, value: datetime | None) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+
+class Result(BaseModel):
+    """Base of every analysis result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The flat table printed by ``--format table|csv`` (default: the first list field)."""
+        data = self.to_dict()
+        for value in data.values():
+            if isinstance(value, list) and (not value or isinstance(value[0], dict)):
+                return [
+                    {k: v for k, v in row.items() if not isinstance(v, list | dict)}
+                    for row in value
+                ]
+        return [data]
+
+    def to_pandas(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows())
+
+
+@dataclass
+class Tables:
+    """The workspace's tables on one Ibis backend, plus the settings analyses need."""
+
+    backend: ibis.BaseBackend
+    timezone: str = "UTC"
+    currency: str = "USD"
+    _cache: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+
+    def table(self, name: str) -> ir.Table:
+        if name not in self._cache:
+            self._cache[name] = self.backend.table(name)
+        return self._cache[name]
+
+    @property
+    def engine(self) -> str:
+        """The backend's name (``duckdb``, ``pyspark``...): the key of ``dialect`` fragments."""
+        return self.backend.name
+
+    @property
+    def events(self) -> ir.Table:
+        return self.table("events")
+
+    @property
+    def persons(self) -> ir.Table:
+        return self.table("persons")
+
+    @property
+    def orders(self) -> ir.Table:
+        return self.table("orders")
+
+    @property
+    def order_items(self) -> ir.Table:
+        return self.table("order_items")
+
+    @property
+    def feedback(self) -> ir.Table:
+        return self.table("feedback")
+
+    @property
+    def identities(self) -> ir.Table:
+        return self.table("identities")
+
+    def execute(self, expr: ir.Expr) -> Any:
+        return self.backend.execute(expr)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One registry entry: how the CLI, the HTTP API and ``ws.<name>(...)`` find an analysis."""
+
+    name: str  # python method and CLI command: ws.funnel(...), journeylens funnel
+    path: str  # HTTP: /api/<path>
+    summary: str
+    query: type[Query]
+    result: type[Result]
+    run: Callable[[Tables, Any], Result]
+    positional: ClassVar[tuple[str, ...]] = ()
+
+
+def parse_duration(text: str | timedelta | None, *, what: str = "Window") -> timedelta | None:
+    """``14d``, ``36h``, ``90m``, ``30s``, ``2w``; ``none`` (or None) means unlimited."""
+    if text is None or isinstance(text, timedelta):
+        return text
+    cleaned = str(text).strip().lower()
+    if cleaned in ("none", "unlimited", ""):
+        return None
+    value, unit = cleaned[:-1], cleaned[-1:]
+    units = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+    try:
+        amount = float(value)
+    except ValueError:
+        amount = -1
+    if unit not in units or amount <= 0:
+        raise AnalysisError(f"{what} {text!r}: write a number and w/d/h/m/s (e.g. 14d), or none.")
+    return timedelta(**{units[unit]: amount})
+
+
+def readable(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
+
+
+def number(value: Any) -> float | None:
+    """A float from a pandas cell, None for NULL/NaN."""
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
