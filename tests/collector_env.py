@@ -53,6 +53,7 @@ class Env:
     write: str
     admin: str
     revoked: str
+    read: str
 
     def post(
         self,
@@ -105,13 +106,14 @@ def _auth_header(auth: str, env: Env) -> dict[str, str]:
 def env_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     workspace = tmp_path_factory.mktemp("bad-inputs") / "ws"
     write, admin = create_key(workspace, "write"), create_key(workspace, "admin")
+    read = create_key(workspace, "read")
     store = KeyStore(workspace)
     revoked_key, revoked = store.create("write", "revoked before the server starts")
     store.revoke(revoked_key.key_id)
     server = Server(workspace).start()
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
-            yield Env(server, client, write, admin, revoked)
+            yield Env(server, client, write, admin, revoked, read)
     finally:
         server.stop()
 

@@ -339,12 +339,12 @@ def test_unicode_is_stored_as_utf8_not_escaped(server: Server, keys: dict[str, s
         assert json.dumps(text, ensure_ascii=False) in stored
 
 
-# ---- keys on the admin API -------------------------------------------------------------------
+# ---- keys on the API ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "path", ["/api/events", "/api/failed-events", "/api/status", "/openapi.json"]
 )
 @pytest.mark.parametrize("auth", ["write-bearer", "write-basic", "none", "unknown", "revoked"])
-def test_admin_routes_refuse_anything_but_an_admin_key(env: Env, path: str, auth: str):
+def test_api_routes_refuse_write_keys_and_strangers(env: Env, path: str, auth: str):
     headers = {
         "write-bearer": {"Authorization": f"Bearer {env.write}"},
         "write-basic": {"Authorization": _basic(env.write)},
@@ -358,5 +358,8 @@ def test_admin_routes_refuse_anything_but_an_admin_key(env: Env, path: str, auth
     assert body["code"] == "unauthorized"
     assert "admin" in body["message"] or "Unknown" in body["message"]
     if auth.startswith("write"):
-        assert "admin key" in body["message"]
+        assert "write key cannot" in body["message"] or "Write keys can only" in body["message"]
     assert env.client.get(path, headers={"Authorization": f"Bearer {env.admin}"}).status_code == 200
+    # A read key reads and analyses; the API description stays for admins.
+    as_reader = env.client.get(path, headers={"Authorization": f"Bearer {env.read}"})
+    assert as_reader.status_code == (401 if path == "/openapi.json" else 200)

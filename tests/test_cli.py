@@ -35,10 +35,12 @@ def test_keys_create_prints_the_key_alone_on_the_last_line(tmp_path):
     admin = cli("keys", "create", "--kind", "admin", "--workspace", str(ws))
     assert write.stdout.splitlines()[-1].startswith("jlw_")
     assert admin.stdout.splitlines()[-1].startswith("jla_")
+    read = cli("keys", "create", "--kind", "read", "--workspace", str(ws))
+    assert read.stdout.splitlines()[-1].startswith("jlr_")
     stored = (ws / "keys.json").read_text()
     assert write.stdout.strip() not in stored  # only hashes are stored
     bad = cli("keys", "create", "--kind", "root", "--workspace", str(ws), check=False)
-    assert bad.returncode != 0 and "write, admin" in bad.stderr
+    assert bad.returncode != 0 and "write, read, admin" in bad.stderr
 
 
 def test_status_of_a_missing_workspace_says_how_to_create_it(tmp_path):
@@ -76,7 +78,7 @@ def test_admin_routes_need_an_admin_key(server, keys):
     url = f"{server.url}/api/status"
     assert httpx.get(url).status_code == 401
     as_writer = httpx.get(url, headers={"Authorization": f"Bearer {keys['write']}"})
-    assert as_writer.status_code == 401 and "admin key" in as_writer.json()["message"]
+    assert as_writer.status_code == 401 and "Write keys can only" in as_writer.json()["message"]
     assert httpx.get(url, auth=(keys["admin"], "")).status_code == 200
     assert httpx.get(f"{server.url}/openapi.json").status_code == 401
 

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-KINDS = ("write", "admin")
-PREFIX = {"write": "jlw_", "admin": "jla_"}
+KINDS = ("write", "read", "admin")
+PREFIX = {"write": "jlw_", "read": "jlr_", "admin": "jla_"}
 
 
 @dataclass(frozen=True)

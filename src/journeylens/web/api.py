@@ -1,4 +1,4 @@
-"""The admin JSON API (every route needs an admin key)."""
+"""The JSON API: reads and analyses (every route needs a read or an admin key)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request
 
 from journeylens.analyses import registry
 from journeylens.analyses.base import Analysis, AnalysisError, Tables
-from journeylens.web.deps import AdminKey, CursorDep, StateDep
+from journeylens.web.deps import CursorDep, ReaderKey, StateDep
 from journeylens.workspace import workspace_status
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -34,13 +34,13 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/status", summary="Table counts, event names and time range")
-def status(_: AdminKey, cursor: CursorDep) -> dict[str, Any]:
+def status(_: ReaderKey, cursor: CursorDep) -> dict[str, Any]:
     return workspace_status(cursor)
 
 
 @router.get("/events", summary="Most recently received events")
 def recent_events(
-    _: AdminKey, cursor: CursorDep, limit: int = Query(50, ge=1, le=1000)
+    _: ReaderKey, cursor: CursorDep, limit: int = Query(50, ge=1, le=1000)
 ) -> dict[str, Any]:
     cursor.execute("SELECT * FROM events ORDER BY received_at DESC, message_id LIMIT ?", [limit])
     return {"events": _rows(cursor)}
@@ -48,14 +48,14 @@ def recent_events(
 
 @router.get("/failed-events", summary="Rejected events with their reasons")
 def failed_events(
-    _: AdminKey, cursor: CursorDep, limit: int = Query(50, ge=1, le=1000)
+    _: ReaderKey, cursor: CursorDep, limit: int = Query(50, ge=1, le=1000)
 ) -> dict[str, Any]:
     cursor.execute("SELECT * FROM failed_events ORDER BY received_at DESC LIMIT ?", [limit])
     return {"failed_events": _rows(cursor)}
 
 
 @router.get("/persons/{distinct_id}", summary="A person by any of their ids")
-def person(distinct_id: str, _: AdminKey, cursor: CursorDep) -> dict[str, Any]:
+def person(distinct_id: str, _: ReaderKey, cursor: CursorDep) -> dict[str, Any]:
     cursor.execute(
         "SELECT p.* FROM persons p JOIN identities i USING (person_id) WHERE i.distinct_id = ?",
         [distinct_id],
@@ -113,14 +113,14 @@ def _add_analysis_routes(analysis: Analysis) -> None:
     post.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter("body", keyword, annotation=Annotated[analysis.query, Body()]),
-            inspect.Parameter("_", keyword, annotation=AdminKey),
+            inspect.Parameter("_", keyword, annotation=ReaderKey),
             inspect.Parameter("state", keyword, annotation=StateDep),
         ]
     )
     get.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter("request", keyword, annotation=Request),
-            inspect.Parameter("_", keyword, annotation=AdminKey),
+            inspect.Parameter("_", keyword, annotation=ReaderKey),
             inspect.Parameter("state", keyword, annotation=StateDep),
         ]
     )

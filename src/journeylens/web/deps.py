@@ -59,11 +59,28 @@ def require_admin(request: Request, state: StateDep) -> str:
     if kind is None:
         raise AuthError("Unknown or revoked key.")
     if kind != "admin":
-        raise AuthError("Write keys can only send events; this route needs an admin key.")
+        raise AuthError(f"A {kind} key cannot use this route; it needs an admin key.")
+    return kind
+
+
+def require_reader(request: Request, state: StateDep) -> str:
+    """Analyses and reads: a read key or an admin key."""
+    key = key_from_headers(request)
+    if key is None:
+        raise AuthError(
+            "This route needs a read or admin key: send 'Authorization: Bearer <key>' "
+            "(create one with `journeylens keys create --kind read`)."
+        )
+    kind = state.keys.kind_of(key)
+    if kind is None:
+        raise AuthError("Unknown or revoked key.")
+    if kind not in ("read", "admin"):
+        raise AuthError("Write keys can only send events; this route needs a read or admin key.")
     return kind
 
 
 AdminKey = Annotated[str, Depends(require_admin)]
+ReaderKey = Annotated[str, Depends(require_reader)]
 
 
 def get_cursor(state: StateDep):  # type: ignore[no-untyped-def]
