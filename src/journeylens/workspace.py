@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import tomllib
+import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,10 @@ class WorkspaceNotFoundError(FileNotFoundError):
     pass
 
 
+class WorkspaceConfigError(ValueError):
+    """config.toml cannot be used as it is; the message says what to fix."""
+
+
 class WorkspaceInUseError(RuntimeError):
     """The DuckDB file is locked by another process (normally ``journeylens serve``)."""
 
@@ -88,10 +93,19 @@ class WorkspaceConfig:
         file = path / CONFIG_FILE
         if not file.exists():
             return cls()
-        data = tomllib.loads(file.read_text(encoding="utf-8")).get("workspace", {})
-        return cls(
-            timezone=str(data.get("timezone", "UTC")), currency=str(data.get("currency", "USD"))
-        )
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8")).get("workspace", {})
+        except tomllib.TOMLDecodeError as error:
+            raise WorkspaceConfigError(f"{file}: not valid TOML ({error}).") from None
+        timezone = str(data.get("timezone", "UTC"))
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise WorkspaceConfigError(
+                f"{file}: unknown time zone {timezone!r}; use an IANA name such as "
+                "'Europe/Paris' or 'Asia/Shanghai'."
+            ) from None
+        return cls(timezone=timezone, currency=str(data.get("currency", "USD")))
 
 
 def read_server_file(path: Path) -> dict[str, Any] | None:
@@ -134,7 +148,11 @@ class Workspace:
         self.path = Path(path)
         self.con = con
         self.read_only = read_only
-        self.config = WorkspaceConfig.load(self.path)
+        try:
+            self.config = WorkspaceConfig.load(self.path)
+        except WorkspaceConfigError:
+            con.close()
+            raise
         self._ibis: ibis.BaseBackend | None = None
 
     # ---- lifecycle -----------------------------------------------------------------

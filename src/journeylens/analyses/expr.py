@@ -29,6 +29,7 @@ PERSON_COLUMNS = (
 )  # fmt: skip
 
 Period = Literal["day", "week", "month"]
+Interval = Literal["day", "week", "month", "total"]  # "total": one value for the whole range
 PERIOD_UNITS = {"day": "D", "week": "W", "month": "M"}
 
 
@@ -67,19 +68,23 @@ def with_person(tables: Tables, events: ir.Table) -> ir.Table:
     return events.left_join(people, events.person_id == people.person_key).drop("person_key")
 
 
-def json_text(value: ir.Value, keys: tuple[str, ...]) -> ir.StringValue:
-    for key in keys:
-        value = value[key]
-    return value.unwrap_as("string")
-
-
 def property_value(table: ir.Table, spec: str) -> ir.Value:
     """The property as an expression: a column as it is, a JSON key as text."""
     column, keys = property_parts(spec)
     if column not in table.columns:
         raise AnalysisError(f"Property {spec!r} is not available here.")
     value = table[column]
-    return json_text(value, keys) if keys else value
+    if not keys:
+        return value
+    return dialect.json_text(value, keys, _engine(table))
+
+
+def _engine(table: ir.Table) -> str:
+    """The engine a table expression belongs to (``duckdb`` for in-memory tables)."""
+    try:
+        return ibis.get_backend(table).name
+    except Exception:  # an unbound table: compile for the default engine
+        return "duckdb"
 
 
 def property_text(table: ir.Table, spec: str) -> ir.StringValue:

@@ -20,7 +20,12 @@ from rich.table import Table
 from journeylens.analyses import registry
 from journeylens.analyses.base import Analysis, AnalysisError
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, fail
-from journeylens.workspace import Workspace, WorkspaceInUseError, WorkspaceNotFoundError
+from journeylens.workspace import (
+    Workspace,
+    WorkspaceConfigError,
+    WorkspaceInUseError,
+    WorkspaceNotFoundError,
+)
 
 FormatOpt = Annotated[str, typer.Option("--format", help="table, json or csv")]
 
@@ -168,7 +173,7 @@ def run_or_ask(analysis: Analysis, workspace: str, body: dict[str, Any]) -> dict
     try:
         with Workspace.open(workspace, read_only=True) as ws:
             return ws.analyse(analysis.name, **body).to_dict()
-    except (AnalysisError, WorkspaceNotFoundError) as error:
+    except (AnalysisError, WorkspaceNotFoundError, WorkspaceConfigError) as error:
         raise fail(str(error)) from None
     except WorkspaceInUseError as error:
         return ask_server(error, f"/api/{analysis.path}", body)
