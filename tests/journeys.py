@@ -27,9 +27,10 @@ class Journeys:
         return parsed.rejected
 
     def person_of(self, distinct_id: str) -> int:
-        row = self.ws.con.execute(
+        rows = self.ws.con.execute(  # fetchall: an unfinished result blocks the connection
             "SELECT person_id FROM identities WHERE distinct_id = ?", [distinct_id]
-        ).fetchone()
+        ).fetchall()
+        row = rows[0] if rows else None
         assert row is not None, f"{distinct_id} has no person"
         return row[0]
 

@@ -231,7 +231,12 @@ class Workspace:
     @property
     def tables(self) -> Tables:
         """The tables for analyses, with the workspace's time zone and currency."""
-        return Tables(self.backend, timezone=self.config.timezone, currency=self.config.currency)
+        return Tables(
+            self.backend,
+            timezone=self.config.timezone,
+            currency=self.config.currency,
+            path=self.path,
+        )
 
     def analyse(self, name: str, *args: Any, **params: Any) -> Result:
         """Run the analysis ``name`` (see ``journeylens.analyses.registry``).

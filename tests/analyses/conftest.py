@@ -7,6 +7,7 @@ decision 2). Spark tests carry the ``spark`` marker; CI runs them all.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from journeylens.analyses import registry
 from journeylens.analyses.base import Result, Tables
 from journeylens.workspace import Workspace
+from tests.analyses.spark import SparkWorkspaces
 
 
 class Engine:
@@ -29,11 +31,41 @@ class Engine:
         return entry.run(self.tables(ws), entry.query.parse(params))
 
 
-ENGINES = {"duckdb": Engine()}
+class SparkEngine(Engine):
+    """The same analyses on a copy of the workspace in PySpark local mode (``spark.py``)."""
+
+    name = "spark"
+
+    def __init__(self) -> None:
+        self.spark = SparkWorkspaces()
+
+    def tables(self, ws: Workspace) -> Tables:
+        return self.spark.tables(ws)
+
+
+ENGINES = {"duckdb": Engine(), "spark": SparkEngine()}
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> Iterator[SparkEngine]:
+    """The one Spark session of the test run, started by the first Spark test, then stopped."""
+    engine = ENGINES["spark"]
+    assert isinstance(engine, SparkEngine)
+    engine.spark.start()
+    yield engine
+    engine.spark.stop()
 
 
 @pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
 def engine(request: pytest.FixtureRequest) -> Engine:
-    if request.param not in ENGINES:
-        pytest.fail(f"The {request.param} engine is not wired up yet (tests/analyses/conftest.py).")
+    if request.param == "spark":
+        return request.getfixturevalue("spark_engine")
     return ENGINES[request.param]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    spark = ENGINES["spark"]
+    if isinstance(spark, SparkEngine) and spark.spark.start_seconds is not None:
+        terminalreporter.write_line(
+            f"spark: local session started in {spark.spark.start_seconds:.1f} s"
+        )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 
 import ibis
@@ -90,6 +91,7 @@ class Tables:
     backend: ibis.BaseBackend
     timezone: str = "UTC"
     currency: str = "USD"
+    path: Path | None = None  # the workspace folder: settings files such as stages.yaml
     _cache: dict[str, ir.Table] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> ir.Table:
@@ -127,7 +129,10 @@ class Tables:
         return self.table("identities")
 
     def execute(self, expr: ir.Expr) -> Any:
-        return self.backend.execute(expr)
+        """Run ``expr``: the same pandas shape on every engine (``dialect.uniform_result``)."""
+        from journeylens.analyses.dialect import uniform_result
+
+        return uniform_result(expr, self.backend.execute(expr))
 
 
 @dataclass(frozen=True)

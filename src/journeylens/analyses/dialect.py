@@ -6,9 +6,15 @@ Ibis expression; what differs per engine is data (``UNSUPPORTED``) or a builtin 
 Ibis has no portable operation for, each with the reason beside it.
 """
 
+import math
+import re
+from typing import Any
+
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pandas as pd
+from ibis.common.exceptions import IbisError
 
 NAIVE = dt.Timestamp()
 INSTANT = dt.Timestamp(timezone="UTC")
@@ -41,13 +47,48 @@ def json_pointer(keys: tuple[str, ...]) -> str:
     return "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in keys)
 
 
+def engine_of(expr: ir.Expr) -> str:
+    """The engine an expression's tables live on (``duckdb``, the default, for unbound ones)."""
+    try:
+        return ibis.get_backend(expr).name
+    except IbisError:  # an unbound table: compile for the default engine
+        return "duckdb"
+
+
 def json_text(value: ir.Value, keys: tuple[str, ...], engine: str) -> ir.StringValue:
     """The text at ``keys`` inside a JSON column (numbers as their digits, strings unquoted)."""
     if engine == "duckdb":
         return _duckdb_json_text(value, json_pointer(keys))
+    if engine == "pyspark":
+        return _spark_json_text(value, keys)
     for key in keys:
         value = value[key]
     return value.unwrap_as("string")
+
+
+# Spark has no JSON type: JSON columns are strings there. Ibis's Spark JSON access splices the
+# key into a JSONPath (``$.key``: a key with ``.``/``[``/``'`` would navigate) and unwraps with
+# a Python UDF that fails on unquoted strings, so: parse each level as map<string,string>
+# (strings unquoted, numbers/booleans as their text, objects as JSON text) and look the key
+# up as a bound value.
+_TEXT_MAP = dt.Map(dt.string, dt.string)
+
+
+@ibis.udf.scalar.builtin(name="from_json")
+def _spark_text_map(document: str, schema: str) -> _TEXT_MAP:  # type: ignore[valid-type]
+    """Spark: ``from_json(document, 'map<string,string>')``; NULL when not a JSON object."""
+
+
+@ibis.udf.scalar.builtin(name="element_at")
+def _spark_map_value(mapping: _TEXT_MAP, key: str) -> str:  # type: ignore[valid-type]
+    """Spark: the value under ``key`` (NULL when absent, also in ANSI mode)."""
+
+
+def _spark_json_text(value: ir.Value, keys: tuple[str, ...]) -> ir.StringValue:
+    text = value.cast("string")
+    for key in keys:
+        text = _spark_map_value(_spark_text_map(text, "map<string,string>"), key)
+    return text
 
 
 # --- time zones -----------------------------------------------------------------------------
@@ -122,6 +163,30 @@ def any_between(
     return (times.filter(inside).length() > 0).fill_null(False)
 
 
+# --- bit sets of periods ----------------------------------------------------------------------
+# Retention and lifecycle collect each person's active periods as bits of one BIGINT in a single
+# GROUP BY person (``activity.PeriodBits``). Ibis compiles ``bit_or`` for DuckDB but has no rule
+# for it on Spark, though both engines have the aggregate under that name; so it is called as a
+# builtin. ``bit`` avoids a typed ``1 << n``: DuckDB and Spark read a bare ``1`` as a 32-bit
+# INTEGER (DuckDB raises past bit 31, Spark wraps), whereas 2^62 is a BIGINT literal on both.
+TOP_BIT = 62
+
+
+@ibis.udf.agg.builtin(name="bit_or")
+def _bit_or(value: dt.int64) -> dt.int64:  # type: ignore[valid-type]
+    """DuckDB and Spark: the bitwise OR of the group's values."""
+
+
+def bit_or(value: ir.IntegerValue) -> ir.IntegerScalar:
+    """The bitwise OR of an int64 column (NULL for no rows)."""
+    return _bit_or(value.cast("int64"))
+
+
+def bit(position: ir.IntegerValue) -> ir.IntegerValue:
+    """2 ** ``position`` as an int64, for 0 <= position <= TOP_BIT."""
+    return ibis.literal(1 << TOP_BIT, "int64") >> (TOP_BIT - position)
+
+
 # --- regex replacement text -----------------------------------------------------------------
 # Ibis compiles ``re_replace`` to ``regexp_replace`` on both engines (all matches), but the
 # replacement text differs: RE2 (DuckDB) names groups ``\1`` and takes ``$`` literally, Java
@@ -145,3 +210,49 @@ def regex_replacement(replacement: str, engine: str) -> str:
             out.append("\\" + char if char in "$\\" else char)
             i += 1
     return "".join(out)
+
+
+# RE2 (DuckDB) and Java (Spark) regexes share most syntax, but not these constructs.
+_UNSHARED_REGEX = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P?<[A-Za-z]")
+
+
+def check_portable_regex(pattern: str) -> str:
+    """``pattern`` if it is a valid regex every engine reads alike, else a ValueError saying why."""
+    if not pattern:
+        raise ValueError("Write a regex pattern, e.g. '^/blog/'.")
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"{pattern!r} is not a valid regex: {error}.") from None
+    if _UNSHARED_REGEX.search(pattern):
+        raise ValueError(
+            f"{pattern!r} uses look-around, named groups or back-references, which DuckDB "
+            "(RE2) and Spark (Java) do not share; rewrite it without them."
+        )
+    return pattern
+
+
+# --- results ----------------------------------------------------------------------------------
+# The same expression comes back as the same pandas shape from every engine. Spark's
+# ``toPandas`` gives an integer column holding NULLs as float64 with NaN (and an integer
+# scalar NULL as NaN), where DuckDB gives Python ints and None; read as ``int(x or 0)``, the
+# NaN would raise. ``Tables.execute`` passes every result through here.
+
+
+def uniform_result(expr: ir.Expr, result: Any) -> Any:
+    """``result`` of ``expr`` with integer NULLs as None (and integers as int), on any engine."""
+    if isinstance(expr, ir.Table) and isinstance(result, pd.DataFrame):
+        for name, dtype in expr.schema().items():
+            if dtype.is_integer() and name in result.columns and result[name].dtype.kind == "f":
+                result[name] = _integers(result[name])
+    elif isinstance(expr, ir.Column) and isinstance(result, pd.Series):
+        if expr.type().is_integer() and result.dtype.kind == "f":
+            result = _integers(result)
+    elif isinstance(expr, ir.Scalar) and expr.type().is_integer() and isinstance(result, float):
+        result = None if math.isnan(result) else int(result)
+    return result
+
+
+def _integers(column: pd.Series) -> pd.Series:
+    values = [None if pd.isna(v) else int(v) for v in column]
+    return pd.Series(values, index=column.index, name=column.name, dtype=object)

@@ -76,15 +76,7 @@ def property_value(table: ir.Table, spec: str) -> ir.Value:
     value = table[column]
     if not keys:
         return value
-    return dialect.json_text(value, keys, _engine(table))
-
-
-def _engine(table: ir.Table) -> str:
-    """The engine a table expression belongs to (``duckdb`` for in-memory tables)."""
-    try:
-        return ibis.get_backend(table).name
-    except Exception:  # an unbound table: compile for the default engine
-        return "duckdb"
+    return dialect.json_text(value, keys, dialect.engine_of(table))
 
 
 def property_text(table: ir.Table, spec: str) -> ir.StringValue:

@@ -1,29 +1,41 @@
 """Funnels: how many people go through ordered steps, where they drop off, how long it takes.
 
-Semantics (DESIGN.md "Funnels"), ``sequential`` order, counted per person:
+Semantics (DESIGN.md "Funnels"). An **entry** is a person (``count_by="person"``, default) or
+a session (``"session"``: the whole funnel must happen within one session, ``sessions.py``);
+``users`` then counts entries. The conversion window (default 14 days, ``None`` unlimited)
+starts at the entry's **first** step-1 event within the date range; later steps may fall
+after ``date_to``. Events at the same instant never follow each other.
 
-* a person enters with their **first** event of step 1 (the conversion window starts there);
-* step k counts the **earliest** event of step k strictly after the time step k-1 was
-  reached and no later than the window's end (other events may happen in between);
-* so step k+1 never exceeds step k.
+* ``sequential`` (default): step k is the **earliest** step-k event strictly after the time
+  step k-1 was reached and within the window; other events may happen in between.
+* ``strict``: as sequential, but each step's event must be the entry's very **next**
+  behavioural event (track/page/screen, ordered by time then message id) after the previous
+  step's; any other event in between breaks the run (PostHog's strict order). A run may start
+  at any step-1 event from the first one on, inside the window from the first one; the entry
+  keeps its furthest run. So strict ≤ sequential at every step.
+* ``any``: steps in any order (PostHog's "any order"): row k counts entries that did at least
+  k+1 *distinct* steps within the window from one anchor (any step's event in the date range;
+  the best anchor counts); an event matching two steps counts for both. Any ≥ sequential.
 
-A step may be any of several events (``"Product Viewed|Product Added"``). Per step the result
-gives users, the overall rate (÷ step 1), the step rate (÷ the previous step), the drop-off
-and the median and mean seconds from the previous step.
-
-Each step is one join and one ``GROUP BY person`` (portable to every Ibis backend; a
-list-lambda formulation for DuckDB is the known faster alternative, DESIGN.md).
+A step may be any of several events and carry property filters (text form
+``"Product Viewed|Product Added where properties.category = shoes and revenue > 10"``).
+**Exclusions** (PostHog): an entry with an excluded event strictly after it reached step i
+and before it reached step j (or, never reaching j, within the window) leaves the funnel
+entirely. Per step: users, overall rate (÷ step 1), step rate (÷ previous), drop-off, median
+and mean seconds from the previous step. Optionally the person ids that reached or dropped
+at a step (``persons``), also as an Ibis expression (``person_ids``) to save as a segment.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
-import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from journeylens.analyses import dialect, funnel_steps
 from journeylens.analyses.base import (
     Analysis,
     AnalysisError,
@@ -34,14 +46,39 @@ from journeylens.analyses.base import (
     number,
     parse_duration,
 )
-from journeylens.analyses.expr import Filter, apply_filters, property_parts, property_text
+from journeylens.analyses.expr import Filter, property_parts
 
 DEFAULT_WINDOW = timedelta(days=14)
 FunnelError = AnalysisError
+Order = Literal["sequential", "strict", "any"]
+_WHERE = re.compile(r"\s+where\s+", re.IGNORECASE)
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_BETWEEN = re.compile(r"^(?P<step>.*?)\s*:\s*(?P<first>\d+)\s*-\s*(?P<last>\d+)\s*$", re.DOTALL)
+
+
+def _step_fields(text: str) -> dict[str, Any]:
+    """``"A|B where P OP V and P2 OP V2"`` → events and filters (split at the first ``where``)."""
+    names, *conditions = _WHERE.split(text, maxsplit=1)
+    events = tuple(part.strip() for part in names.split("|") if part.strip())
+    filters = tuple(_AND.split(conditions[0].strip())) if conditions else ()
+    return {"events": events, "filters": filters}
+
+
+def _filter_text(item: Filter) -> str:
+    if item.value is None:
+        return f"{item.property} {item.op}"
+    value = item.value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{item.property} {item.op} {value}"
 
 
 class Step(BaseModel):
-    """A step: any of ``events`` (``"A|B"`` as text), optionally narrowed by ``filters``."""
+    """A step: any of ``events``, narrowed by ``filters`` (all must hold).
+
+    Text form: ``"A|B"`` or ``"A|B where properties.category = shoes and revenue > 10"``
+    (split at the first `` where ``, filters joined by `` and ``; use the JSON form
+    ``{"events": [...], "filters": [...]}`` for names or values containing those words)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -51,10 +88,7 @@ class Step(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            events = tuple(part.strip() for part in data.split("|") if part.strip())
-            return {"events": events}
-        return data
+        return _step_fields(data) if isinstance(data, str) else data
 
     @field_validator("events")
     @classmethod
@@ -72,21 +106,73 @@ class Step(BaseModel):
 
     @property
     def name(self) -> str:
-        return " | ".join(self.events)
+        name = " | ".join(self.events)
+        if self.filters:
+            name += " where " + " and ".join(_filter_text(f) for f in self.filters)
+        return name
+
+
+class Exclusion(Step):
+    """Events that remove an entry from the funnel when done between steps ``from_step`` and
+    ``to_step`` (1-based; default the first and the last step).
+
+    Text form: a step's text, optionally ending in ``:I-J`` — ``"Support Contacted"``,
+    ``"Support Contacted|Refund Requested:2-3"``."""
+
+    from_step: int = Field(1, ge=1)
+    to_step: int | None = Field(None, ge=2)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if not isinstance(data, str):
+            return data
+        between = _BETWEEN.match(data)
+        if between is None:
+            return _step_fields(data)
+        fields = _step_fields(between["step"])
+        return {**fields, "from_step": int(between["first"]), "to_step": int(between["last"])}
 
 
 class FunnelQuery(Query, DateRange):
     steps: tuple[Step, ...] = Field(
-        description="Events in order; a step may be 'A|B' (any of them).",
+        description="Events in order; 'A|B' is any of them; 'A|B where properties.KEY = V "
+        "and revenue > 10' narrows the step by properties.",
         json_schema_extra={"cli": "--step"},
+    )
+    order: Order = Field(
+        "sequential",
+        description="sequential: other events may come between steps; strict: each step is "
+        "the very next event; any: steps in any order (row k = did k+1 distinct steps).",
     )
     window: timedelta | None = Field(
         DEFAULT_WINDOW,
         description="Conversion window from the first step-1 event: 14d, 36h, or none.",
     )
+    count_by: Literal["person", "session"] = Field(
+        "person", description="Count persons, or sessions (the funnel within one session)."
+    )
+    exclusions: tuple[Exclusion, ...] = Field(
+        (),
+        description="Remove entries doing these events between two steps: 'Support Contacted' "
+        "(between the first and last step) or 'Support Contacted:1-2'.",
+        json_schema_extra={"cli": "--exclude", "metavar": "EXCLUSION"},
+    )
     breakdown: str | None = Field(
         None,
-        description="First-touch breakdown: channel, utm_source, properties.KEY, context.PATH.",
+        description="First-touch breakdown: channel, utm_source, properties.KEY, context.PATH, "
+        "person.COLUMN, person.traits.KEY.",
+    )
+    persons: Literal["none", "reached", "dropped"] = Field(
+        "none",
+        description="Also list the persons who reached, or dropped at, --persons-step.",
+        json_schema_extra={"metavar": "KIND"},
+    )
+    persons_step: int | None = Field(
+        None, ge=1, description="The step (1-based) for --persons; default the last step."
+    )
+    persons_limit: int = Field(
+        100, ge=0, le=100_000, description="At most this many person ids (the count is full)."
     )
 
     @field_validator("window", mode="before")
@@ -96,10 +182,23 @@ class FunnelQuery(Query, DateRange):
 
     @model_validator(mode="after")
     def _check(self) -> FunnelQuery:
-        if len(self.steps) < 2:
+        n = len(self.steps)
+        if n < 2:
             raise ValueError("A funnel needs at least two steps.")
         if self.breakdown is not None:
             property_parts(self.breakdown)
+        for exclusion in self.exclusions:
+            last = exclusion.to_step or n
+            if not exclusion.from_step < last <= n:
+                raise ValueError(
+                    f"Exclusion {exclusion.name!r} between steps {exclusion.from_step} and "
+                    f"{last}: give two steps of 1..{n}, the first before the second (e.g. :1-{n})."
+                )
+        step = self.persons_step or n
+        if step > n:
+            raise ValueError(f"persons_step {step}: the funnel has steps 1..{n}.")
+        if self.persons == "dropped" and step < 2:
+            raise ValueError("Nobody drops at step 1; ask for dropped persons at step 2 or later.")
         return self
 
 
@@ -118,14 +217,26 @@ class BreakdownResult(BaseModel):
     steps: list[StepResult]
 
 
+class PersonList(BaseModel):
+    """The persons who reached (or dropped at) ``step`` (1-based): all ``count``, the first
+    ``len(person_ids)`` by id."""
+
+    kind: Literal["reached", "dropped"]
+    step: int
+    count: int
+    person_ids: list[int]
+
+
 class FunnelResult(Result):
     steps: list[StepResult]
     breakdown: list[BreakdownResult] | None = None
+    persons: PersonList | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
-        if self.breakdown is None:
-            del data["breakdown"]
+        for optional in ("breakdown", "persons"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     def rows(self) -> list[dict[str, Any]]:
@@ -142,51 +253,39 @@ def parse_window(text: str | None) -> timedelta | None:
     return parse_duration(text)
 
 
-def build(tables: Tables, query: FunnelQuery) -> ir.Table:
-    """One row per person: ``reached_k`` (timestamp or null) for every step k."""
-    events = tables.events
-    wanted = sorted({name for step in query.steps for name in step.events})
-    filtered = events.filter(events.event.isin(wanted))
+Formulation = Literal["lists", "joins"]
 
-    def step_events(step: Step) -> ir.Table:
-        return apply_filters(filtered.filter(filtered.event.isin(step.events)), step.filters)
 
-    first = step_events(query.steps[0])
-    # The date range picks who enters: their first step-1 event *within* the range.
-    if query.date_from is not None:
-        first = first.filter(first.timestamp >= query.date_from)
-    if query.date_to is not None:
-        first = first.filter(first.timestamp < query.date_to)
-    first_touch: dict[str, ir.Value] = {}
-    if query.breakdown is not None:
-        # First touch: the breakdown value of the person's first step-1 event.
-        first_touch["breakdown"] = property_text(first, query.breakdown).argmin(first.timestamp)
-    people = first.group_by("person_id").agg(reached_0=first.timestamp.min(), **first_touch)
-    if query.window is not None:
-        people = people.mutate(
-            window_end=people.reached_0 + ibis.interval(seconds=int(query.window.total_seconds()))
-        )
+def formulation_for(tables: Tables, query: FunnelQuery) -> Formulation:
+    """Lists (one GROUP BY with list lambdas) for sequential funnels where the engine has
+    them fast (``dialect.LIST_FUNNEL_ENGINES``); the portable joins/windows otherwise."""
+    if query.order == "sequential" and dialect.list_funnel(tables.engine):
+        return "lists"
+    return "joins"
 
-    for k, step in enumerate(query.steps[1:], start=1):
-        previous = people[f"reached_{k - 1}"]
-        candidates = step_events(step).select("person_id", "timestamp")
-        joined = people.select(
-            "person_id", previous.name("previous"), *(["window_end"] if query.window else [])
-        ).join(candidates, "person_id")
-        condition = joined.timestamp > joined.previous
-        if query.window is not None:
-            condition &= joined.timestamp <= joined.window_end
-        reached = (
-            joined.filter(condition)
-            .group_by("person_id")
-            .agg(**{f"reached_{k}": joined.timestamp.min()})
-        )
-        people = people.left_join(reached, "person_id").drop("person_id_right")
-    return people
+
+def build(
+    tables: Tables, query: FunnelQuery, *, formulation: Formulation | None = None
+) -> ir.Table:
+    """One row per entry: ``unit``, ``person_id``, ``reached_k`` (timestamp or null) per step
+    k, and ``breakdown`` / ``window_end`` when asked; excluded entries removed."""
+    formulation = formulation or formulation_for(tables, query)
+    events = funnel_steps.funnel_events(tables, query)
+    if formulation == "lists":
+        if query.order != "sequential":
+            raise AnalysisError("The list formulation walks sequential funnels only.")
+        return funnel_steps.sequential_lists(events, query)
+    builders = {
+        "sequential": funnel_steps.sequential_joins,
+        "strict": funnel_steps.strict,
+        "any": funnel_steps.any_order,
+    }
+    units = builders[query.order](events, query)
+    return funnel_steps.without_excluded(units, events, query)
 
 
 def summarise(people: ir.Table, query: FunnelQuery, *, by_breakdown: bool = False) -> ir.Table:
-    """Aggregate the per-person table into one row of counts and durations (per breakdown)."""
+    """Aggregate the per-entry table into one row of counts and durations (per breakdown)."""
     metrics: dict[str, ir.Value] = {}
     for k in range(len(query.steps)):
         reached = people[f"reached_{k}"]
@@ -200,12 +299,36 @@ def summarise(people: ir.Table, query: FunnelQuery, *, by_breakdown: bool = Fals
     return people.aggregate(**metrics)
 
 
+def person_ids(
+    tables: Tables,
+    query: FunnelQuery,
+    kind: Literal["reached", "dropped"] | None = None,
+    step: int | None = None,
+    *,
+    people: ir.Table | None = None,
+) -> ir.Table:
+    """The distinct ``person_id`` of the entries that reached step ``step`` (1-based; default
+    the last), or that reached the step before it but not it (``dropped``) — an Ibis
+    expression, to run or to save as a segment. Counting per session, a person is listed when
+    one of their sessions qualifies (so a person can be both reached and dropped)."""
+    kind = kind or ("dropped" if query.persons == "dropped" else "reached")
+    step = step or query.persons_step or len(query.steps)
+    if not 1 <= step <= len(query.steps) or (kind == "dropped" and step < 2):
+        raise AnalysisError(f"No {kind} persons at step {step} of {len(query.steps)}.")
+    people = build(tables, query) if people is None else people
+    condition = people[f"reached_{step - 1}"].notnull()
+    if kind == "dropped":
+        condition = people[f"reached_{step - 2}"].notnull() & ~condition
+    return people.filter(condition).select("person_id").distinct()
+
+
 def run(tables: Tables, query: FunnelQuery) -> FunnelResult:
     people = build(tables, query)
     overall = tables.execute(summarise(people, query))
     steps = _steps(overall.iloc[0], query)
+    listed = None if query.persons == "none" else _person_list(tables, query, people)
     if query.breakdown is None:
-        return FunnelResult(steps=steps)
+        return FunnelResult(steps=steps, persons=listed)
     table = tables.execute(summarise(people, query, by_breakdown=True))
     groups = [
         BreakdownResult(
@@ -215,18 +338,31 @@ def run(tables: Tables, query: FunnelQuery) -> FunnelResult:
         for row in table.astype(object).where(table.notna(), None).to_dict("records")
     ]
     groups.sort(key=lambda g: (-g.steps[0].users, g.value or ""))
-    return FunnelResult(steps=steps, breakdown=groups)
+    return FunnelResult(steps=steps, breakdown=groups, persons=listed)
+
+
+def _person_list(tables: Tables, query: FunnelQuery, people: ir.Table) -> PersonList:
+    ids = person_ids(tables, query, people=people)
+    count = int(tables.execute(ids.count()))
+    first = tables.execute(ids.order_by("person_id").limit(query.persons_limit))
+    return PersonList(
+        kind="dropped" if query.persons == "dropped" else "reached",
+        step=query.persons_step or len(query.steps),
+        count=count,
+        person_ids=[int(p) for p in first["person_id"]],
+    )
 
 
 def _steps(row: Any, query: FunnelQuery) -> list[StepResult]:
     steps = []
     first_users = int(row["users_0"] or 0)
     previous_users = first_users
+    n = len(query.steps)
     for k, step in enumerate(query.steps):
         users = int(row[f"users_{k}"] or 0)
         steps.append(
             StepResult(
-                name=step.name,
+                name=f"any {k + 1} of {n} steps" if query.order == "any" else step.name,
                 users=users,
                 overall_rate=users / first_users if first_users else 0.0,
                 step_rate=(users / previous_users if previous_users else 0.0) if k else 1.0,

@@ -10,7 +10,18 @@ from importlib import import_module
 
 from journeylens.analyses.base import Analysis
 
-MODULES = ("funnel",)
+MODULES = (
+    "funnel",
+    "sessions",
+    "measures",
+    "trends",
+    "kpis",
+    "retention",
+    "lifecycle",
+    "stickiness",
+    "paths",
+    "stages",
+)
 
 
 def analyses() -> dict[str, Analysis]:

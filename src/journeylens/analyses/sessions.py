@@ -5,24 +5,46 @@
   and a session longer than ``max_length`` (24 hours) is cut every 24 hours from its start.
 * Only behaviour counts (track, page, screen); identify/alias/group calls are not visits.
 
-``sessionize`` adds ``session_key`` and ``session_started_at`` to the events; ``build``
+``sessionize`` adds ``session_number`` and ``session_key`` to the events; ``build``
 gives one row per session with its duration, events, page views and whether it bounced
 (exactly one page view and nothing else).
+
+The ``sessions`` analysis (``journeylens sessions``, ``/api/sessions``) summarises them per
+day/week/month of the session start: sessions, persons, mean and median duration (dwell
+time: last event − first event, so a one-event session lasts 0 s), pages per session and
+bounce rate — both over the sessions with at least one page view, since a session of only
+track calls (an e-mail opened, a server-side event) has no pages to count or bounce from.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+from pydantic import BaseModel, Field, model_validator
 
-from journeylens.analyses.base import Tables
+from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables, number
+from journeylens.analyses.expr import (
+    Filter,
+    Interval,
+    needs_person,
+    period_start,
+    property_parts,
+    property_text,
+    with_person,
+)
 
 IDLE = timedelta(minutes=30)
 MAX_LENGTH = timedelta(hours=24)
 BEHAVIOUR_TYPES = ("track", "page", "screen")
 PAGE_VIEW_EVENTS = ("$pageview", "$screen")
+# session_number = run × RUN_STRIDE + the 24-hour chunk of the run (< 2**32 chunks per run).
+RUN_STRIDE = 1 << 32
+# The columns ``build`` reads from the events.
+NEEDED = ("person_id", "session_id", "timestamp", "type", "event", "channel")
 
 
 def behaviour(events: ir.Table) -> ir.Table:
@@ -36,53 +58,234 @@ def is_page_view(events: ir.Table) -> ir.BooleanValue:
 def sessionize(
     events: ir.Table, *, idle: timedelta = IDLE, max_length: timedelta = MAX_LENGTH
 ) -> ir.Table:
-    """The behavioural events with ``session_key`` (string) and ``session_started_at``."""
+    """The behavioural events with ``session_number`` and ``session_key``.
+
+    ``session_number`` (BIGINT) tells a person's sessions apart: group by
+    ``(person_id, session_number)``. ``session_key`` is the same as one string, unique across
+    persons (for callers that need a single unit column; it costs a string per event, so
+    group by the two integer columns where you can). The start of a session is its
+    ``min(timestamp)``.
+
+    Performance (DESIGN.md "Performance notes"): two window passes over ONE window spec —
+    per person, the events without a client session id first, then each client session,
+    by time — and integer keys. Pass 1 flags the events that begin a run (the first of a
+    person, the first of a client session, or one after more than ``idle``); pass 2
+    numbers the runs (a running sum of the flags) and finds each run's start (a running
+    max of the flagged times: within the client-less events, time only grows). A run is
+    cut every ``max_length`` from its start; a client session is never cut. Ties in time
+    need no tie-breaker: a tied event is 0 s after the other, so it is in the same session
+    whichever comes first.
+    """
     events = behaviour(events)
-    client = events.session_id.notnull() & (events.session_id != "")
-    events = events.mutate(_client=client)
+    sent = events.session_id.nullif("")
+    events = events.mutate(_sent=sent)
     ordered = ibis.window(
-        group_by=[events.person_id, events._client], order_by=[events.timestamp, events.message_id]
+        group_by=events.person_id, order_by=[events._sent.asc(nulls_first=True), events.timestamp]
     )
     seconds = events.timestamp.epoch_seconds()
-    events = events.mutate(_gap=seconds - seconds.lag().over(ordered))
-    starts = (events._gap.isnull() | (events._gap > idle.total_seconds())).cast("int64")
-    events = events.mutate(_idle_run=starts.cumsum().over(ordered))
-    run = ibis.window(group_by=[events.person_id, events._client, events._idle_run])
-    events = events.mutate(_run_start=events.timestamp.min().over(run))
-    chunk = (
-        (
-            (events.timestamp.epoch_seconds() - events._run_start.epoch_seconds())
-            / max_length.total_seconds()
-        )
-        .floor()
-        .cast("int64")
+    previous_seconds = seconds.lag().over(ordered)
+    previous_sent = events._sent.lag().over(ordered)
+    begins = (
+        previous_seconds.isnull()
+        | ~previous_sent.identical_to(events._sent)
+        | (events._sent.isnull() & (seconds - previous_seconds > idle.total_seconds()))
     )
-    computed = (
-        events.person_id.cast("string")
-        + ibis.literal("-")
-        + events._idle_run.cast("string")
-        + ibis.literal("-")
-        + chunk.cast("string")
+    events = events.mutate(_begins=begins)
+    so_far = ibis.cumulative_window(
+        group_by=events.person_id, order_by=[events._sent.asc(nulls_first=True), events.timestamp]
     )
-    sent = events.person_id.cast("string") + ibis.literal(":") + events.session_id
-    events = events.mutate(session_key=ibis.ifelse(events._client, sent, computed))
-    by_session = ibis.window(group_by=[events.person_id, events.session_key])
-    events = events.mutate(session_started_at=events.timestamp.min().over(by_session))
-    return events.drop("_client", "_gap", "_idle_run", "_run_start")
+    seconds = events.timestamp.epoch_seconds()
+    events = events.mutate(
+        _run=events._begins.cast("int64").sum().over(so_far),
+        _run_start=ibis.ifelse(events._begins, seconds, ibis.null()).max().over(so_far),
+    )
+    chunk = ((seconds - events._run_start) / max_length.total_seconds()).floor().cast("int64")
+    chunk = ibis.ifelse(events._sent.isnull(), chunk, 0)
+    number = events._run * RUN_STRIDE + chunk
+    events = events.mutate(
+        session_number=number,
+        session_key=events.person_id.cast("string") + ibis.literal("-") + number.cast("string"),
+    )
+    return events.drop("_sent", "_begins", "_run", "_run_start")
 
 
-def build(tables: Tables, events: ir.Table | None = None) -> ir.Table:
-    """One row per session: person, start, end, duration, events, page views, bounced."""
+def build(
+    tables: Tables,
+    events: ir.Table | None = None,
+    *,
+    extra: Callable[[ir.Table], dict[str, ir.Value]] | None = None,
+) -> ir.Table:
+    """One row per session: person, start, end, duration, events, page views, bounced.
+
+    ``extra(sessioned_events)`` may add more per-session aggregates (e.g. a first-touch value).
+    """
     sessioned = sessionize(tables.events if events is None else events)
     sessioned = sessioned.mutate(_page=is_page_view(sessioned).cast("int64"))
-    sessions = sessioned.group_by(["person_id", "session_key"]).aggregate(
+    sessions = sessioned.group_by(["person_id", "session_number"]).aggregate(
         started_at=sessioned.timestamp.min(),
         ended_at=sessioned.timestamp.max(),
         events=sessioned.count(),
         page_views=sessioned._page.sum(),
         channel=sessioned.channel.argmin(sessioned.timestamp),
+        **(extra(sessioned) if extra else {}),
     )
     return sessions.mutate(
         duration_seconds=sessions.ended_at.epoch_seconds() - sessions.started_at.epoch_seconds(),
         bounced=(sessions.page_views == 1) & (sessions.events == 1),
     )
+
+
+# --- the ``sessions`` analysis ----------------------------------------------------------------
+
+
+class SessionsQuery(Query, DateRange):
+    """Sessions per period. A session belongs to the period (and the date range) of its start.
+
+    ``filters`` keep the sessions with at least one event matching all of them (the session
+    itself stays whole); ``breakdown`` is the value at the session's first event (its entry).
+    """
+
+    period: Interval = Field("day", description="Cut by session start, in the workspace zone.")
+    filters: tuple[Filter, ...] = Field(
+        (),
+        description="Keep sessions with an event matching all filters, e.g. 'channel = web'.",
+        json_schema_extra={"cli": "--filter"},
+    )
+    breakdown: str | None = Field(
+        None, description="Entry value: channel, utm_source, properties.KEY, person.country."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> SessionsQuery:
+        if self.breakdown is not None:
+            property_parts(self.breakdown)
+        return self
+
+
+class SessionPeriod(BaseModel):
+    period_start: date | None
+    breakdown: str | None = None
+    sessions: int
+    persons: int
+    avg_duration_seconds: float | None
+    median_duration_seconds: float | None
+    page_view_sessions: int
+    pages_per_session: float | None
+    bounces: int
+    bounce_rate: float | None
+
+
+class SessionsResult(Result):
+    breakdown: str | None = None
+    periods: list[SessionPeriod]
+
+    def rows(self) -> list[dict[str, Any]]:
+        drop = {"breakdown"} if self.breakdown is None else set()
+        return [
+            {k: v for k, v in p.model_dump(mode="json").items() if k not in drop}
+            for p in self.periods
+        ]
+
+
+def session_table(tables: Tables, query: SessionsQuery, events: ir.Table | None = None) -> ir.Table:
+    """One row per session started in the range (and matching the filters), with its period.
+
+    ``events`` (default: all events) lets a caller leave some out, as the KPIs leave out the
+    messages the business sends (``Email Sent``).
+    """
+    events = tables.events if events is None else events
+    if needs_person(query.breakdown, *(f.property for f in query.filters)):
+        events = with_person(tables, events)
+
+    # The per-event values first, so the session windows carry a few narrow columns.
+    events = behaviour(events)
+    per_event: dict[str, ir.Value] = {}
+    if query.filters:
+        match = ibis.literal(True)
+        for item in query.filters:
+            match &= item.predicate(events).fill_null(False)
+        per_event["_matched"] = match.cast("int64")
+    if query.breakdown is not None:
+        per_event["_entry"] = property_text(events, query.breakdown)
+    events = events.select(*NEEDED, **per_event)
+
+    def extra(sessioned: ir.Table) -> dict[str, ir.Value]:
+        values: dict[str, ir.Value] = {}
+        if query.filters:
+            values["matched"] = sessioned._matched.max()
+        if query.breakdown is not None:
+            values["breakdown"] = sessioned._entry.argmin(sessioned.timestamp)
+        return values
+
+    sessions = build(tables, events, extra=extra)
+    if query.filters:
+        sessions = sessions.filter(sessions.matched == 1)
+    if query.date_from is not None:
+        sessions = sessions.filter(sessions.started_at >= query.date_from)
+    if query.date_to is not None:
+        sessions = sessions.filter(sessions.started_at < query.date_to)
+    if query.period != "total":
+        started = period_start(tables, sessions.started_at, query.period)
+        sessions = sessions.mutate(period_start=started)
+    return sessions
+
+
+def summarise(tables: Tables, query: SessionsQuery, events: ir.Table | None = None) -> ir.Table:
+    """Per period (and breakdown): sessions, persons, durations, page views and bounces."""
+    sessions = session_table(tables, query, events)
+    keys = ([] if query.period == "total" else ["period_start"]) + (
+        ["breakdown"] if query.breakdown is not None else []
+    )
+    metrics = dict(
+        sessions=sessions.count(),
+        persons=sessions.person_id.nunique(),
+        avg_duration_seconds=sessions.duration_seconds.mean(),
+        median_duration_seconds=sessions.duration_seconds.cast("float64").median(),
+        page_view_sessions=(sessions.page_views > 0).cast("int64").sum(),
+        page_views=sessions.page_views.sum(),
+        bounces=sessions.bounced.cast("int64").sum(),
+    )
+    return sessions.group_by(keys).aggregate(**metrics) if keys else sessions.aggregate(**metrics)
+
+
+def run_sessions(
+    tables: Tables, query: SessionsQuery, events: ir.Table | None = None
+) -> SessionsResult:
+    table = tables.execute(summarise(tables, query, events))
+    periods = []
+    for row in table.astype(object).where(table.notna(), None).to_dict("records"):
+        with_pages = int(row["page_view_sessions"] or 0)
+        start = row.get("period_start")
+        periods.append(
+            SessionPeriod(
+                period_start=start.date() if isinstance(start, datetime) else start,
+                breakdown=None if row.get("breakdown") is None else str(row["breakdown"]),
+                sessions=int(row["sessions"] or 0),
+                persons=int(row["persons"] or 0),
+                avg_duration_seconds=number(row["avg_duration_seconds"]),
+                median_duration_seconds=number(row["median_duration_seconds"]),
+                page_view_sessions=with_pages,
+                pages_per_session=(number(row["page_views"]) or 0) / with_pages
+                if with_pages
+                else None,
+                bounces=int(row["bounces"] or 0),
+                bounce_rate=int(row["bounces"] or 0) / with_pages if with_pages else None,
+            )
+        )
+    if query.period == "total" and not periods:
+        periods = [SessionPeriod(period_start=None, sessions=0, persons=0,
+                                 avg_duration_seconds=None, median_duration_seconds=None,
+                                 page_view_sessions=0, pages_per_session=None, bounces=0,
+                                 bounce_rate=None)]  # fmt: skip
+    periods.sort(key=lambda p: (p.period_start or date.min, p.breakdown is None, p.breakdown or ""))
+    return SessionsResult(breakdown=query.breakdown, periods=periods)
+
+
+ANALYSIS = Analysis(
+    name="sessions",
+    path="sessions",
+    summary="Sessions per period: persons, duration (dwell time), pages per session, bounce rate.",
+    query=SessionsQuery,
+    result=SessionsResult,
+    run=run_sessions,
+)

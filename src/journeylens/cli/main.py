@@ -117,7 +117,11 @@ def _print_status(data: dict) -> None:
 @keys_app.command("create")
 def keys_create(
     kind: Annotated[
-        str, typer.Option("--kind", help="write (send events only), read (reads and analyses) or admin (everything).")
+        str,
+        typer.Option(
+            "--kind",
+            help="write (send events only), read (reads and analyses) or admin (everything).",
+        ),
     ] = "write",
     name: Annotated[str, typer.Option("--name", help="A label to recognise the key by.")] = "",
     workspace: WorkspaceOpt = DEFAULT_WS,

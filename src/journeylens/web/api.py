@@ -84,6 +84,7 @@ def _add_analysis_routes(analysis: Analysis) -> None:
                 ibis.duckdb.from_connection(cursor),
                 timezone=config.timezone,
                 currency=config.currency,
+                path=state.workspace.path,
             )
             return analysis.run(tables, query).to_dict()
         except AnalysisError as error:
@@ -135,7 +136,15 @@ def _add_analysis_routes(analysis: Analysis) -> None:
 
 
 # Query-string names that differ from the field names (singular for repeated fields).
-ALIASES = {"step": "steps", "from": "date_from", "to": "date_to", "where": "filters"}
+ALIASES = {
+    "step": "steps",
+    "from": "date_from",
+    "to": "date_to",
+    "where": "filters",
+    "event": "events",
+    "return": "returns",
+    "exclude": "exclusions",
+}
 
 
 def _parse(analysis: Analysis, body: Any) -> Any:

@@ -1,0 +1,293 @@
+"""The KPI dashboard: the built-in business numbers for a date range, beside the previous one.
+
+The range R is ``[date_from, date_to)`` (default: the 30 days up to the end of the last day
+with events); the previous range P is the same length just before it. Every KPI is computed
+for both; ``change`` is R's value minus P's.
+
+Definitions (a *person is active* on a behaviour event — track, page or screen — whose name is
+not in ``ignore_events``, the messages the business itself sends such as ``Email Sent``):
+
+* ``dau`` / ``wau`` / ``mau`` — distinct active persons per day / ISO week / month (cut in the
+  workspace time zone), averaged over every period R touches (periods cut by the range count
+  only their part inside it; days without activity count as 0); ``*_last`` is the last one.
+* ``active_persons`` — distinct active persons in R.
+* ``conversion_rate`` — persons with a ``conversion_event`` (``Order Completed``) in R ÷ active
+  persons in R.
+* ``orders``, ``buyers`` — orders (the ``orders`` table: online and imported) placed in R, and
+  the distinct persons who placed them.
+* ``revenue`` and ``average_order_value`` — one row per currency, never added across
+  currencies: the sum of the revenue of R's orders, and that ÷ the orders with a revenue.
+  Orders without a currency are taken to be in the workspace currency.
+* ``purchase_frequency`` — orders ÷ buyers; ``repeat_purchase_rate`` — buyers with two or more
+  orders in R ÷ buyers.
+* ``churn_rate`` — of the *customers* (persons with an order before R starts), the share with
+  neither activity nor an order in the last ``churn_days`` (30) days of R, i.e. in
+  ``[date_to − churn_days, date_to)``.
+* ``retention_rate`` — active persons of P also active in R ÷ active persons of P.
+* ``nps`` — from ``feedback`` answers in R with an NPS score: % promoters (9–10) − % detractors
+  (0–6), from −100 to 100.
+* ``bounce_rate``, ``average_session_duration``, ``pages_per_session`` — of the sessions
+  started in R, as the ``sessions`` analysis defines them, made of the activity events only
+  (an ``Email Sent`` is not a visit).
+* ``support_contacts_per_customer`` — ``support_events`` (tickets opened, chats started) in R ÷
+  active persons in R.
+
+Rates are fractions (0.25 = 25 %); a KPI with nothing to divide by is null.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import ibis
+import ibis.expr.types as ir
+from pydantic import BaseModel, Field, field_validator
+
+from journeylens.analyses import sessions as sessions_analysis
+from journeylens.analyses.base import (
+    Analysis,
+    AnalysisError,
+    DateRange,
+    Query,
+    Result,
+    Tables,
+    number,
+)
+from journeylens.analyses.expr import in_range, period_start
+from journeylens.analyses.measures import periods_in_range
+from journeylens.analyses.sessions import behaviour
+
+DEFAULT_DAYS = 30
+IGNORED = ("Email Sent", "Order Delivered", "Order Refunded", "Support Ticket Resolved")
+SUPPORT = ("Support Ticket Created", "Chat Started", "Support Contacted", "Ticket Created")
+
+
+class KpisQuery(Query, DateRange):
+    conversion_event: str = Field("Order Completed", description="What makes a visitor a buyer.")
+    support_events: tuple[str, ...] = Field(
+        SUPPORT, description="Events that are support contacts.",
+        json_schema_extra={"cli": "--support-event"},
+    )  # fmt: skip
+    ignore_events: tuple[str, ...] = Field(
+        IGNORED, description="Events that do not make a person active (the business's own).",
+        json_schema_extra={"cli": "--ignore-event"},
+    )  # fmt: skip
+    churn_days: int = Field(30, ge=1, description="Inactive this many days at the end: churned.")
+    compare: bool = Field(True, description="Also compute the previous period and the change.")
+
+    @field_validator("conversion_event")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Name the conversion event, e.g. 'Order Completed'.")
+        return value
+
+
+class Kpi(BaseModel):
+    name: str
+    value: float | None
+    unit: str
+    previous: float | None = None
+    change: float | None = None
+
+
+class KpisResult(Result):
+    date_from: datetime
+    date_to: datetime
+    previous_from: datetime | None = None
+    kpis: list[Kpi]
+
+    def get(self, name: str, unit: str | None = None) -> Kpi:
+        for kpi in self.kpis:
+            if kpi.name == name and unit in (None, kpi.unit):
+                return kpi
+        raise KeyError(name)
+
+
+Values = dict[tuple[str, str], float | None]
+
+
+def _scalar(tables: Tables, expr: ir.Scalar) -> float | None:
+    return number(tables.execute(expr))
+
+
+def _ratio(part: float | None, whole: float | None) -> float | None:
+    return part / whole if part is not None and whole else None
+
+
+def activity(tables: Tables, query: KpisQuery) -> ir.Table:
+    """The events that make a person active (all times)."""
+    events = behaviour(tables.events)
+    return events.filter(~events.event.isin(list(query.ignore_events)))
+
+
+def active_users(
+    tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime
+) -> Values:
+    """DAU/WAU/MAU: the mean over the periods the range touches, and the last period."""
+    active = in_range(activity(tables, query), date_from, date_to)
+    values: Values = {}
+    for name, period in (("dau", "day"), ("wau", "week"), ("mau", "month")):
+        per = active.group_by(start=period_start(tables, active.timestamp, period)).aggregate(
+            persons=active.person_id.nunique()
+        )
+        frame = tables.execute(per)
+        found = {row.start.date(): int(row.persons) for row in frame.itertuples()}
+        periods = periods_in_range(tables.timezone, date_from, date_to, period)
+        series = [found.get(p, 0) for p in periods]
+        values[(name, "persons")] = sum(series) / len(series) if series else None
+        values[(f"{name}_last", "persons")] = float(series[-1]) if series else None
+    return values
+
+
+def purchases(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
+    orders = in_range(tables.orders, date_from, date_to, column="ordered_at")
+    per_buyer = orders.group_by("person_id").aggregate(orders=orders.count())
+    summary = tables.execute(
+        per_buyer.aggregate(
+            orders=per_buyer.orders.sum(),
+            buyers=per_buyer.count(),
+            repeat_buyers=(per_buyer.orders >= 2).cast("int64").sum(),
+        )
+    ).iloc[0]
+    count, buyers = number(summary["orders"]) or 0.0, number(summary["buyers"]) or 0.0
+    values: Values = {
+        ("orders", "orders"): count,
+        ("buyers", "persons"): buyers,
+        ("purchase_frequency", "orders per buyer"): _ratio(count, buyers),
+        ("repeat_purchase_rate", "rate"): _ratio(number(summary["repeat_buyers"]), buyers),
+    }
+    priced = orders.filter(orders.revenue.notnull())
+    priced = priced.mutate(money=priced.currency.fill_null(tables.currency))
+    money = priced.group_by("money").aggregate(revenue=priced.revenue.sum(), priced=priced.count())
+    for row in tables.execute(money).sort_values("money").itertuples():
+        values[("revenue", str(row.money))] = float(row.revenue)
+        values[("average_order_value", str(row.money))] = _ratio(row.revenue, row.priced)
+    return values
+
+
+def conversion(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
+    active = in_range(activity(tables, query), date_from, date_to)
+    events = in_range(behaviour(tables.events), date_from, date_to)
+    converted = events.filter(events.event == query.conversion_event)
+    support = events.filter(events.event.isin(list(query.support_events)))
+    active_persons = _scalar(tables, active.person_id.nunique())
+    converted_persons = _scalar(tables, converted.person_id.nunique())
+    contacts = _scalar(tables, support.count())
+    return {
+        ("active_persons", "persons"): active_persons,
+        ("conversion_rate", "rate"): _ratio(converted_persons, active_persons),
+        ("support_contacts_per_customer", "contacts per active person"): _ratio(
+            contacts, active_persons
+        ),
+    }
+
+
+def churn(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
+    orders = tables.orders
+    customers = orders.filter(orders.ordered_at < date_from).select("person_id").distinct()
+    recent_from = date_to - timedelta(days=query.churn_days)
+    active = in_range(activity(tables, query), recent_from, date_to).select("person_id")
+    bought = in_range(orders, recent_from, date_to, column="ordered_at").select("person_id")
+    recent = ibis.union(active, bought).distinct()
+    churned = customers.filter(~customers.person_id.isin(recent.person_id))
+    total = _scalar(tables, customers.count())
+    return {("churn_rate", "rate"): _ratio(_scalar(tables, churned.count()), total)}
+
+
+def retention(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
+    everyone = activity(tables, query)
+    before = in_range(everyone, date_from - (date_to - date_from), date_from)
+    previous = before.select("person_id").distinct()
+    now = in_range(everyone, date_from, date_to).select("person_id").distinct()
+    kept = previous.filter(previous.person_id.isin(now.person_id))
+    return {
+        ("retention_rate", "rate"): _ratio(
+            _scalar(tables, kept.count()), _scalar(tables, previous.count())
+        )
+    }
+
+
+def nps(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
+    answers = in_range(tables.feedback, date_from, date_to, column="created_at")
+    answers = answers.filter(answers.nps.notnull())
+    row = tables.execute(
+        answers.aggregate(
+            answers=answers.count(),
+            promoters=(answers.nps >= 9).cast("int64").sum(),
+            detractors=(answers.nps <= 6).cast("int64").sum(),
+        )
+    ).iloc[0]
+    total = number(row["answers"]) or 0.0
+    score = _ratio((number(row["promoters"]) or 0) - (number(row["detractors"]) or 0), total)
+    return {("nps", "score"): None if score is None else 100 * score}
+
+
+def visits(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
+    summary = sessions_analysis.run_sessions(
+        tables,
+        sessions_analysis.SessionsQuery(period="total", date_from=date_from, date_to=date_to),
+        activity(tables, query),
+    ).periods[0]
+    return {
+        ("bounce_rate", "rate"): summary.bounce_rate,
+        ("average_session_duration", "seconds"): summary.avg_duration_seconds,
+        ("pages_per_session", "pages"): summary.pages_per_session,
+    }
+
+
+ORDER = ("dau", "dau_last", "wau", "wau_last", "mau", "mau_last", "active_persons",
+         "conversion_rate", "orders", "buyers", "revenue", "average_order_value",
+         "purchase_frequency", "repeat_purchase_rate", "churn_rate", "retention_rate", "nps",
+         "bounce_rate", "average_session_duration", "pages_per_session",
+         "support_contacts_per_customer")  # fmt: skip
+
+
+def compute(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
+    values: Values = {}
+    for part in (active_users, conversion, purchases, churn, retention, nps, visits):
+        values.update(part(tables, query, date_from, date_to))
+    return values
+
+
+def default_range(tables: Tables, query: KpisQuery) -> tuple[datetime, datetime]:
+    date_to = query.date_to
+    if date_to is None:
+        last = tables.execute(tables.events.timestamp.max())
+        if last is None or last != last:
+            raise AnalysisError("The workspace has no events yet; load some or give --to.")
+        day = last.to_pydatetime() if hasattr(last, "to_pydatetime") else last
+        date_to = datetime(day.year, day.month, day.day) + timedelta(days=1)
+    date_from = query.date_from or date_to - timedelta(days=DEFAULT_DAYS)
+    if date_from >= date_to:
+        raise AnalysisError("--from must be before --to.")
+    return date_from, date_to
+
+
+def run(tables: Tables, query: KpisQuery) -> KpisResult:
+    date_from, date_to = default_range(tables, query)
+    current = compute(tables, query, date_from, date_to)
+    previous: Values = {}
+    previous_from = None
+    if query.compare:
+        previous_from = date_from - (date_to - date_from)
+        previous = compute(tables, query, previous_from, date_from)
+    keys = sorted(set(current) | set(previous), key=lambda k: (ORDER.index(k[0]), k[1]))
+    kpis = []
+    for name, unit in keys:
+        value, before = current.get((name, unit)), previous.get((name, unit))
+        if name in ("revenue", "orders") and value is None:
+            value = 0.0
+        change = value - before if value is not None and before is not None else None
+        kpis.append(Kpi(name=name, value=value, unit=unit, previous=before, change=change))
+    return KpisResult(date_from=date_from, date_to=date_to, previous_from=previous_from, kpis=kpis)
+
+
+ANALYSIS = Analysis(
+    name="kpis",
+    path="kpis",
+    summary="The KPI dashboard for a date range (DAU/WAU/MAU, conversion, revenue, churn, NPS...)",
+    query=KpisQuery,
+    result=KpisResult,
+    run=run,
+)
