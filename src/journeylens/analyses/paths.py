@@ -25,10 +25,11 @@ Semantics:
   entry points to purchase are the first steps of paths that contain ``purchase_event``;
   the last steps before leaving are the last steps of paths that never reach it.
 
-Performance: one ordered window per path (row number, next step; a cumulative count for the
-start event) and one unordered window (first/last rank) keep at most ``max_steps + 2`` rows
-per path; one ``GROUP BY`` then counts links, nodes, entries and exits together, and the top
-paths pivot the shown steps into columns (one ``GROUP BY`` per path, one per sequence).
+Performance: steps are named before sessionizing (the windows carry narrow columns, not
+the JSON); one ordered window per path (row number, next step, and — without start/end
+events — the path's length and purchase over the same spec, so one sort); one ``GROUP BY``
+on raw steps counts links, nodes, entries and exits (node names are made on the counted
+rows), and the top paths come in the same query (``answer``), so ``build`` runs once.
 """
 
 from __future__ import annotations

@@ -228,7 +228,9 @@ def _first_time_in_one_pass(
     }
     if query.retained == "on":
         index = activity.period_index(tables, events.timestamp, query.period)
-        counted = is_return & (index >= low) & (index <= top)
+        counted = is_return
+        if first is not None or last is not None:  # else every event is within low..top
+            counted = counted & (index >= low) & (index <= top)
         per_person["returns"] = dialect.bit_or(
             ibis.ifelse(counted, dialect.bit(index - low), ibis.literal(0, "int64"))
         )
