@@ -28,7 +28,15 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from journeylens.analyses import dialect
 from journeylens.analyses.base import AnalysisError, Tables
-from journeylens.analyses.expr import Filter, Period, apply_filters, needs_person, with_person
+from journeylens.analyses.expr import (
+    Filter,
+    Period,
+    apply_filters,
+    event_text,
+    needs_person,
+    split_event_text,
+    with_person,
+)
 
 EPOCH = date(1970, 1, 1)
 ANY_EVENT = "*"
@@ -47,10 +55,8 @@ class EventMatch(BaseModel):
     def _from_text(cls, data: Any) -> Any:
         if not isinstance(data, str):
             return data
-        names, _, conditions = data.partition(" where ")
-        events = tuple(p.strip() for p in names.split("|") if p.strip() and p.strip() != ANY_EVENT)
-        filters = [c for c in conditions.split(" and ") if c.strip()] if conditions else []
-        return {"events": events, "filters": filters}
+        events, filters = split_event_text(data)
+        return {"events": tuple(e for e in events if e != ANY_EVENT), "filters": filters}
 
     @field_validator("events")
     @classmethod
@@ -61,9 +67,7 @@ class EventMatch(BaseModel):
 
     @property
     def name(self) -> str:
-        text = " | ".join(self.events) or ANY_EVENT
-        conditions = " and ".join(f"{f.property} {f.op} {f.value}" for f in self.filters)
-        return f"{text} where {conditions}" if conditions else text
+        return event_text(self.events or (ANY_EVENT,), self.filters, joiner=" | ")
 
     def needs_person(self) -> bool:
         return needs_person(*(f.property for f in self.filters))
@@ -248,12 +252,6 @@ def range_indexes(
 
 def local_start(index: int, period: Period) -> datetime:
     return datetime.combine(start_of(index, period), time())
-
-
-def naive_utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def between_periods(

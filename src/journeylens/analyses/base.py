@@ -56,9 +56,29 @@ class DateRange(BaseModel):
     @field_validator("date_from", "date_to", mode="after")
     @classmethod
     def _naive_utc(cls, value: datetime | None) -> datetime | None:
-        if value is None or value.tzinfo is None:
-            return value
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return naive_utc(value)
+
+
+class AsOf(BaseModel):
+    """``now``: the instant that decides which periods are still in progress."""
+
+    now: datetime | None = Field(
+        None,
+        description="Periods not yet ended at this time (UTC) are in progress, later ones left "
+        "out (default: the latest event).",
+    )
+
+    @field_validator("now", mode="after")
+    @classmethod
+    def _naive_utc(cls, value: datetime | None) -> datetime | None:
+        return naive_utc(value)
+
+
+def naive_utc(value: datetime | None) -> datetime | None:
+    """Naive UTC (how timestamps are stored) from any datetime; naive values are UTC already."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 class Result(BaseModel):

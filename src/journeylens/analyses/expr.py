@@ -156,6 +156,36 @@ class Filter(BaseModel):
             return text.contains(wanted)
         return ~text.contains(wanted) | text.isnull()
 
+    def text(self) -> str:
+        """The text form, which parses back to this filter."""
+        if self.value is None:
+            return f"{self.property} {self.op}"
+        return f"{self.property} {self.op} {_text(self.value)}"
+
+
+# ---- "EVENTS where FILTER and FILTER": the one text form of events narrowed by filters ----------
+WHERE = re.compile(r"\s+where\s+", re.IGNORECASE)
+AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
+def split_event_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``"A|B where P OP V and P2 OP V2"`` → ``(("A", "B"), ("P OP V", "P2 OP V2"))``.
+
+    Split at the first `` where `` (any case); the filters are joined by `` and ``. A name or
+    value containing ``|``, `` where `` or `` and `` needs the JSON form instead."""
+    names, *conditions = WHERE.split(text, maxsplit=1)
+    events = tuple(part.strip() for part in names.split("|") if part.strip())
+    filters = tuple(c for c in AND.split(conditions[0].strip()) if c) if conditions else ()
+    return events, filters
+
+
+def event_text(events: tuple[str, ...], filters: tuple[Filter, ...], *, joiner: str = "|") -> str:
+    """The text form of events narrowed by filters (the inverse of ``split_event_text``)."""
+    text = joiner.join(events)
+    if filters:
+        text += " where " + " and ".join(f.text() for f in filters)
+    return text
+
 
 def _text(value: Any) -> str:
     if isinstance(value, bool):

@@ -46,31 +46,17 @@ from journeylens.analyses.base import (
     number,
     parse_duration,
 )
-from journeylens.analyses.expr import Filter, property_parts
+from journeylens.analyses.expr import Filter, event_text, property_parts, split_event_text
 
 DEFAULT_WINDOW = timedelta(days=14)
 FunnelError = AnalysisError
 Order = Literal["sequential", "strict", "any"]
-_WHERE = re.compile(r"\s+where\s+", re.IGNORECASE)
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _BETWEEN = re.compile(r"^(?P<step>.*?)\s*:\s*(?P<first>\d+)\s*-\s*(?P<last>\d+)\s*$", re.DOTALL)
 
 
 def _step_fields(text: str) -> dict[str, Any]:
-    """``"A|B where P OP V and P2 OP V2"`` → events and filters (split at the first ``where``)."""
-    names, *conditions = _WHERE.split(text, maxsplit=1)
-    events = tuple(part.strip() for part in names.split("|") if part.strip())
-    filters = tuple(_AND.split(conditions[0].strip())) if conditions else ()
+    events, filters = split_event_text(text)
     return {"events": events, "filters": filters}
-
-
-def _filter_text(item: Filter) -> str:
-    if item.value is None:
-        return f"{item.property} {item.op}"
-    value = item.value
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{item.property} {item.op} {value}"
 
 
 class Step(BaseModel):
@@ -106,10 +92,7 @@ class Step(BaseModel):
 
     @property
     def name(self) -> str:
-        name = " | ".join(self.events)
-        if self.filters:
-            name += " where " + " and ".join(_filter_text(f) for f in self.filters)
-        return name
+        return event_text(self.events, self.filters, joiner=" | ")
 
 
 class Exclusion(Step):

@@ -27,17 +27,17 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from journeylens.analyses import activity, dialect
 from journeylens.analyses.activity import EventMatch
-from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables
+from journeylens.analyses.base import Analysis, AsOf, DateRange, Query, Result, Tables
 from journeylens.analyses.expr import Period
 
 STATUSES = ("new", "returning", "resurrecting", "dormant")
 
 
-class LifecycleQuery(Query, DateRange):
+class LifecycleQuery(Query, DateRange, AsOf):
     events: tuple[EventMatch, ...] = Field(
         (),
         description="Events that count as activity, e.g. 'Order Completed' or "
@@ -45,15 +45,6 @@ class LifecycleQuery(Query, DateRange):
         json_schema_extra={"cli": "--event"},
     )
     period: Period = Field("week", description="Period, cut in the workspace time zone.")
-    now: datetime | None = Field(
-        None, description="The last period is the one containing this time (UTC; default: "
-        "the latest event).",
-    )  # fmt: skip
-
-    @field_validator("now", mode="after")
-    @classmethod
-    def _naive_utc(cls, value: datetime | None) -> datetime | None:
-        return activity.naive_utc(value)
 
 
 class LifecyclePeriod(BaseModel):

@@ -42,9 +42,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from journeylens.analyses.base import Analysis, AnalysisError, DateRange, Query, Result, Tables
 from journeylens.analyses.expr import (
+    AND,
+    WHERE,
     Filter,
     Interval,
     apply_filters,
+    event_text,
     in_range,
     needs_person,
     period_start,
@@ -62,8 +65,6 @@ ZERO_WHEN_EMPTY = ("count", "persons", "sum")
 
 _CALL = re.compile(r"^\s*(?P<function>[A-Za-z]\w*)\s*\((?P<inside>.*)\)\s*$", re.DOTALL)
 _PERCENTILE = re.compile(r"^p(?P<number>\d{1,2}(\.\d+)?)$")
-_WHERE = re.compile(r"\s+where\s+", re.IGNORECASE)
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _OF = re.compile(r"\s+of\s+", re.IGNORECASE)
 GRAMMAR = (
     "write count(EVENTS), persons(EVENTS), sum|avg|min|max|median|p90(PROPERTY of EVENTS) or "
@@ -125,9 +126,7 @@ class Measure(BaseModel):
         if self.kind == "ratio":
             assert self.numerator is not None and self.denominator is not None
             return f"ratio({self.numerator.text()}, {self.denominator.text()})"
-        events = "|".join(self.events)
-        if self.filters:
-            events += " where " + " and ".join(_filter_text(f) for f in self.filters)
+        events = event_text(self.events, self.filters)
         if self.kind in ("count", "persons"):
             return f"{self.kind}({events})"
         function = f"p{self.percentile * 100:g}" if self.kind == "percentile" else self.kind
@@ -149,10 +148,6 @@ class Measure(BaseModel):
         return found
 
 
-def _filter_text(item: Filter) -> str:
-    return f"{item.property} {item.op}" + ("" if item.value is None else f" {item.value}")
-
-
 def parse_text(text: str) -> dict[str, Any]:
     """The object form of a measure's text form; ValueError saying what to write."""
     call = _CALL.match(text)
@@ -164,8 +159,8 @@ def parse_text(text: str) -> dict[str, Any]:
         if len(parts) != 2:
             raise ValueError(f"Measure {text!r}: a ratio takes two measures, ratio(A, B).")
         return {"kind": "ratio", "numerator": parts[0], "denominator": parts[1]}
-    events_text, where = _split_once(_WHERE, inside)
-    filters = _AND.split(where) if where else []
+    events_text, where = _split_once(WHERE, inside)
+    filters = AND.split(where) if where else []
     if function in ("count", "persons"):
         return {"kind": function, "events": _events(events_text), "filters": filters}
     percentile = _PERCENTILE.match(function)

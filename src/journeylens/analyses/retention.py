@@ -36,15 +36,15 @@ from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from journeylens.analyses import activity, dialect
 from journeylens.analyses.activity import EventMatch
-from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables
+from journeylens.analyses.base import Analysis, AsOf, DateRange, Query, Result, Tables
 from journeylens.analyses.expr import Period, needs_person, property_parts, property_text
 
 
-class RetentionQuery(Query, DateRange):
+class RetentionQuery(Query, DateRange, AsOf):
     start: EventMatch | None = Field(
         None,
         description="The cohort's start event: 'Signed Up', 'A|B', with ' where FILTER' "
@@ -66,15 +66,6 @@ class RetentionQuery(Query, DateRange):
     breakdown: str | None = Field(
         None, description="First-touch breakdown: channel, properties.KEY, person.COLUMN..."
     )
-    now: datetime | None = Field(
-        None, description="Periods ending after this time (UTC) are in progress "
-        "(default: the latest event).",
-    )  # fmt: skip
-
-    @field_validator("now", mode="after")
-    @classmethod
-    def _naive_utc(cls, value: datetime | None) -> datetime | None:
-        return activity.naive_utc(value)
 
     @model_validator(mode="after")
     def _check(self) -> RetentionQuery:

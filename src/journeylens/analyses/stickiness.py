@@ -19,17 +19,17 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import ibis.expr.types as ir
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from journeylens.analyses import activity, dialect
 from journeylens.analyses.activity import EventMatch
-from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables
+from journeylens.analyses.base import Analysis, AsOf, DateRange, Query, Result, Tables
 from journeylens.analyses.expr import Period
 
 Unit = Literal["day", "hour"]
 
 
-class StickinessQuery(Query, DateRange):
+class StickinessQuery(Query, DateRange, AsOf):
     events: tuple[EventMatch, ...] = Field(
         (),
         description="Events that count as activity (default: any behavioural event).",
@@ -39,15 +39,6 @@ class StickinessQuery(Query, DateRange):
     unit: Unit | None = Field(
         None, description="Count distinct days or hours (default: day; hour for a day period)."
     )
-    now: datetime | None = Field(
-        None, description="The last period is the one containing this time (UTC; default: "
-        "the latest event).",
-    )  # fmt: skip
-
-    @field_validator("now", mode="after")
-    @classmethod
-    def _naive_utc(cls, value: datetime | None) -> datetime | None:
-        return activity.naive_utc(value)
 
     @model_validator(mode="after")
     def _check(self) -> StickinessQuery:
