@@ -136,3 +136,11 @@ def test_every_analysis_has_a_cli_command_and_an_api_route():
         assert (f"/api/{analysis.path}", "POST") in routes
         assert (f"/api/{analysis.path}", "GET") in routes
         assert analysis.summary
+
+
+def test_every_analysis_is_documented():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "analyses.md").read_text()
+    for analysis in registry.analyses().values():
+        assert f"| `{analysis.name}` | `/api/{analysis.path}` |" in page, analysis.name

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -165,7 +165,11 @@ class Analysis:
     query: type[Query]
     result: type[Result]
     run: Callable[[Tables, Any], Result]
-    positional: ClassVar[tuple[str, ...]] = ()
+    heading: str | None = None  # the printed title, when not the capitalised name
+
+    @property
+    def title(self) -> str:
+        return self.heading or self.name.replace("_", " ").capitalize()
 
 
 def parse_duration(text: str | timedelta | None, *, what: str = "Window") -> timedelta | None:

@@ -290,4 +290,5 @@ ANALYSIS = Analysis(
     query=KpisQuery,
     result=KpisResult,
     run=run,
+    heading="KPIs",
 )

@@ -77,7 +77,9 @@ def emit(rows: list[dict[str, Any]], data: dict[str, Any], fmt: str, title: str)
 
 def _cell(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.3f}" if value < 10 else f"{value:,.0f}"
+        if value.is_integer():
+            return f"{value:,.0f}"
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.0f}"
     return "—" if value is None else str(value)
 
 
@@ -159,7 +161,7 @@ def analysis_command(analysis: Analysis) -> Callable[..., None]:
         }
         data = run_or_ask(analysis, workspace, body)
         result = analysis.result.model_validate(data)
-        emit(result.rows(), data, fmt, analysis.name.replace("_", " ").capitalize())
+        emit(result.rows(), data, fmt, analysis.title)
 
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {}
