@@ -98,9 +98,7 @@ def _option_type(annotation: Any) -> Any:
 
 def _help(field: FieldInfo) -> str:
     text = field.description or ""
-    choices = [a for a in typing.get_args(field.annotation) if isinstance(a, str)]
-    for arg in typing.get_args(field.annotation):
-        choices += [c for c in typing.get_args(arg) if isinstance(c, str)]
+    choices = _choices(field)
     if choices:
         text += f" One of: {', '.join(choices)}."
     if not field.is_required() and field.default not in (None, (), []):
@@ -109,6 +107,27 @@ def _help(field: FieldInfo) -> str:
             default = _duration_text(default)
         text += f" (default {default})"
     return text.strip()
+
+
+def _metavar(name: str, field: FieldInfo, kind: Any) -> str:
+    """``session|person`` for choices, ``N`` for numbers, ``STEP`` for a repeated ``steps``."""
+    choices = _choices(field)
+    if choices:
+        return "|".join(choices)
+    if kind in (int, float):
+        return "N"
+    if kind is datetime:
+        return "TIME"
+    if kind == list[str]:
+        return name.upper().removesuffix("S")
+    return name.upper()
+
+
+def _choices(field: FieldInfo) -> list[str]:
+    choices = [a for a in typing.get_args(field.annotation) if isinstance(a, str)]
+    for arg in typing.get_args(field.annotation):
+        choices += [c for c in typing.get_args(arg) if isinstance(c, str)]
+    return choices
 
 
 def _duration_text(value: timedelta) -> str:
@@ -135,7 +154,7 @@ def analysis_command(analysis: Analysis) -> Callable[..., None]:
                 f"{flag}/--no-{flag.removeprefix('--')}", help=_help(field), show_default=False
             )
         else:
-            metavar = str(extra.get("metavar") or name.upper().removesuffix("S"))
+            metavar = str(extra.get("metavar") or _metavar(name, field, kind))
             option = typer.Option(flag, help=_help(field), show_default=False, metavar=metavar)
         required = field.is_required()
         parameters.append(
