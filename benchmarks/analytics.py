@@ -13,7 +13,9 @@ analysis in ``journeylens.analyses.registry`` that has a case below it prints, i
 * scan: ``SELECT person_id, count(*) FROM events GROUP BY person_id`` (result fetched as
   Arrow) on the same connection, best of 3 after a warm-up — the yardstick;
 * pandas: a straightforward pandas version (``analytics_pandas.py``) *including* reading
-  its columns from the Parquet file (warm in the OS cache), one run;
+  its columns from the Parquet file (warm in the OS cache), one run, stopped when its
+  process's RSS exceeds ``--pandas-memory-gb`` (the row then says so: at 50M events a
+  straightforward pandas version running out of memory is itself the finding);
 
 the ratio to the scan and the speed-up over pandas against the targets of issue 4
 (funnel ≤ 2× scan, retention ≤ 3×, paths ≤ 5×, every analysis faster than pandas, peak
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import queue as queues
 import resource
 import sys
 import time
@@ -48,6 +51,7 @@ if not console.is_terminal:  # piped or redirected: do not squeeze the table int
 
 QUICK_EVENTS = 200_000
 MEMORY_LIMIT_MB = 4096
+PANDAS_MEMORY_GB = 12.0  # default guard; the machine has 24 GB, shared
 SCAN_SQL = "SELECT person_id, count(*) AS events FROM events GROUP BY person_id"
 
 
@@ -220,7 +224,7 @@ def _measure(kind: str, folder: str, case_index: int, repeat: int, profile: str 
     case = CASES[case_index]
     timing = Timing()
     if kind == "pandas":
-        parquet = Path(folder) / "events.parquet"
+        parquet = Path(folder) / "events.parquet"  # a file or a folder of parts
         for _ in range(repeat):
             seconds, timing.answer = _stopwatch(lambda: case.pandas(parquet))
             timing.seconds.append(seconds)
@@ -265,6 +269,43 @@ def _child(queue: multiprocessing.Queue, *args: Any) -> None:
         queue.put(Timing(error=f"{type(error).__name__}: {error}"))
 
 
+def _rss_mb(pid: int) -> float:
+    """Current resident set of process ``pid`` (Linux ``/proc``), in MB; 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def watch(process: Any, queue: Any, memory_limit_mb: float | None = None) -> Any:
+    """The object ``process`` puts on ``queue``; a ``Timing`` with an error instead if it
+    exceeds ``memory_limit_mb`` of RSS (it is killed) or dies without answering."""
+    started = time.perf_counter()
+    peak = 0.0
+    while True:
+        try:
+            return queue.get(timeout=0.25)
+        except queues.Empty:
+            pass
+        if not process.is_alive():
+            try:  # it may have answered just before exiting
+                return queue.get(timeout=2)
+            except queues.Empty:
+                return Timing(error=f"process died (exit code {process.exitcode})")
+        peak = max(peak, _rss_mb(process.pid))
+        if memory_limit_mb is not None and peak > memory_limit_mb:
+            process.kill()
+            process.join()
+            return Timing(
+                error=f"out of memory: over {memory_limit_mb / 1024:.3g} GB RSS "
+                f"({peak / 1024:.1f} GB) after {time.perf_counter() - started:.0f} s, stopped",
+                peak_rss_mb=peak,
+            )
+
+
 def measure(
     kind: str,
     data: analytics_data.Dataset,
@@ -272,15 +313,17 @@ def measure(
     *,
     repeat: int = 3,
     profile: str | None = None,
+    memory_limit_mb: float | None = None,
 ) -> Timing:
-    """``kind`` (journeylens | scan | pandas) in a fresh process, so its peak RSS is its own."""
+    """``kind`` (journeylens | scan | pandas) in a fresh process, so its peak RSS is its own;
+    stopped (and reported as out of memory) above ``memory_limit_mb`` of RSS."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(
         target=_child, args=(queue, kind, str(data.folder), case_index, repeat, profile)
     )
     process.start()
-    timing = queue.get()
+    timing = watch(process, queue, memory_limit_mb)
     process.join()
     return timing
 
@@ -300,8 +343,10 @@ def ensure_data(data: analytics_data.Dataset) -> dict:
         target=_generate, args=(str(data.folder), data.events, data.seed, queue)
     )
     process.start()
-    info = queue.get()
+    info = watch(process, queue)
     process.join()
+    if isinstance(info, Timing):  # the generator died (e.g. killed for memory)
+        raise SystemExit(f"Generating the data failed: {info.error}")
     return info
 
 
@@ -353,6 +398,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pandas-repeat", type=int, default=1)
     parser.add_argument("--only", help="comma-separated analysis names")
     parser.add_argument("--no-pandas", action="store_true")
+    parser.add_argument(
+        "--pandas-memory-gb",
+        type=float,
+        default=PANDAS_MEMORY_GB,
+        help="stop a pandas baseline above this RSS and report it as out of memory",
+    )
     parser.add_argument("--profile", help="write DuckDB query profiles to this folder")
     parser.add_argument(
         "--data-dir", type=Path, default=Path(__file__).parent / ".data", help="generated data"
@@ -367,6 +418,18 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{name} {s:.1f} s" for name, s in info["seconds"].items())
         + f" (peak RSS {info['peak_rss_mb']:,.0f} MB)"
     )
+    chunks = info.get("chunks", [])
+    if len(chunks) > 1:  # how appending into the PRIMARY KEY index scales with its size
+        insert = "insert events (PRIMARY KEY index)"
+        rates = [c["events"] / c["seconds"][insert] for c in chunks if c["seconds"][insert]]
+        free = info.get("duckdb_free_mb")
+        console.print(
+            f"In {len(chunks)} chunks of ≤ {info['chunk_events']:,} events: inserting into "
+            f"events (PRIMARY KEY) {info['events'] / info['seconds'][insert]:,.0f} rows/s "
+            f"overall, {min(rates):,.0f}–{max(rates):,.0f} per chunk"
+            + (f"; {free:,.0f} MB of the DuckDB file are free blocks" if free else ""),
+            highlight=False,
+        )
 
     from journeylens.analyses import registry
 
@@ -411,9 +474,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         theirs = None
         if case.pandas is not None and not args.no_pandas:
-            theirs = measure("pandas", data, index, repeat=args.pandas_repeat)
-            if not theirs.error:
-                console.print(f"  {case.analysis}: pandas {theirs.best:.2f} s", highlight=False)
+            theirs = measure(
+                "pandas",
+                data,
+                index,
+                repeat=args.pandas_repeat,
+                memory_limit_mb=args.pandas_memory_gb * 1024,
+            )
+            outcome = theirs.error or f"{theirs.best:.2f} s"
+            console.print(f"  {case.analysis}: pandas {outcome}", highlight=False)
         ratio = ours.best / ours.scan
         target = ""
         if case.max_scan_ratio is not None:
@@ -421,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         answer = ""
         pandas_s = speed_up = pandas_rss = ""
         if theirs is not None and theirs.error:
-            pandas_s = f"[red]{theirs.error}"
+            pandas_s = f"[red]pandas: {theirs.error}"
         elif theirs is not None:
             speed = theirs.best / ours.best
             pandas_s, speed_up = f"{theirs.best:.2f}", f"{speed:.1f}× {_verdict(speed > 1)}"

@@ -14,6 +14,17 @@ into Parquet beside it (for the pandas baselines). Shape, per person:
 
 Random numbers are ``hash(seed, key...)``, so the data do not depend on DuckDB's thread
 count. Events are inserted sorted by (person, time) (DESIGN.md "Performance notes").
+
+Generation runs in chunks of consecutive persons (``CHUNK_EVENTS`` events each): a chunk is
+generated, appended to the workspace's ``events`` table (with its ``message_id`` PRIMARY KEY)
+and written as one part of the Parquet dataset ``events.parquet/`` (a folder of
+``part-NNNNN.parquet`` files in order), then dropped, so memory does not grow with the size
+(except for the PRIMARY KEY index). Since every draw depends only on the seed and the
+person, and the last chunk stops at exactly ``events`` rows in (person, time) order, the
+data are the same whatever the chunk size. Per chunk, ``done.json`` records the seconds of
+each step, the DuckDB file size after a checkpoint, DuckDB's memory by tag (``ART_INDEX`` is
+the PRIMARY KEY index) and the process's RSS.
+
 Generated data are kept under ``--data-dir`` (default ``benchmarks/.data/``, git-ignored),
 one folder per size and seed; a folder is reused only if its ``done.json`` exists.
 """
@@ -33,6 +44,7 @@ EVENTS_PER_PERSON = 9.0  # 3 sessions × (2 page views + 0.99 funnel events), se
 START = "2026-06-01"
 DAYS = 90
 FUNNEL = ("Product Viewed", "Product Added", "Checkout Started", "Order Completed")
+CHUNK_EVENTS = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,7 @@ class Dataset:
 
     @property
     def parquet(self) -> Path:
+        """A file (data generated before chunking) or a folder of parts; pandas reads both."""
         return self.folder / "events.parquet"
 
     @property
@@ -77,7 +90,7 @@ SELECT person_id,
        floor({_u("first_day", "person_id")} * {DAYS})::INTEGER AS first_day,
        1 + floor({_u("sessions", "person_id")} * 5)::INTEGER AS n_sessions,
        {_u("propensity", "person_id")} < 0.4 AS identified
-FROM range(1, $persons + 1) r(person_id)
+FROM range($first_person, $end_person) r(person_id)
 """
 
 SESSIONS_SQL = f"""
@@ -174,7 +187,7 @@ FROM (
     FROM timed
 )
 ORDER BY person_id, ts, i
-LIMIT $events
+LIMIT $remaining
 """
 
 PERSONS_SQL = """
@@ -191,50 +204,127 @@ GROUP BY person_id
 """
 
 
-def generate(data: Dataset, *, log=print) -> dict:
-    """Create the workspace and Parquet files of ``data`` (replacing a half-made folder)."""
+def _rss_mb() -> float:
+    """The process's current resident set (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _size_mb(path: Path) -> float:
+    files = path.rglob("*") if path.is_dir() else [path]
+    return sum(f.stat().st_size for f in files if f.is_file()) / 1e6
+
+
+def generate(
+    data: Dataset,
+    *,
+    chunk_events: int = CHUNK_EVENTS,
+    memory_limit: str | None = None,
+    log=print,
+) -> dict:
+    """Create the workspace and Parquet files of ``data`` (replacing a half-made folder),
+    ``chunk_events`` events at a time; ``memory_limit`` is DuckDB's (default: DuckDB's)."""
     from journeylens.workspace import Workspace
 
     if data.folder.exists():
         shutil.rmtree(data.folder)
     data.folder.mkdir(parents=True)
+    data.parquet.mkdir()
     Workspace.init(data.workspace).close()
-    con = duckdb.connect(str(data.workspace / "journeylens.duckdb"))
+    database = data.workspace / "journeylens.duckdb"
+    con = duckdb.connect(str(database))
     con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = true")
-    persons = int(data.events / EVENTS_PER_PERSON * 1.05) + 10
-    params = {"seed": data.seed, "persons": persons}
+    con.execute("SET temp_directory = ?", [str(data.folder / "tmp")])
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    persons_per_chunk = max(10, int(chunk_events / EVENTS_PER_PERSON))
     timings: dict[str, float] = {}
+    chunks: list[dict] = []
 
-    def step(name: str, sql: str, values: dict | None = None) -> None:
+    def step(chunk: dict, name: str, sql: str, values: dict | None = None) -> None:
         started = time.perf_counter()
         con.execute(sql, values or {})
-        timings[name] = time.perf_counter() - started
-        log(f"  {name}: {timings[name]:.1f} s")
+        seconds = time.perf_counter() - started
+        chunk["seconds"][name] = seconds
+        timings[name] = timings.get(name, 0.0) + seconds
 
-    step("generate people", PEOPLE_SQL, params)
-    step("generate sessions", SESSIONS_SQL, {"seed": data.seed})
-    step("generate events (sorted)", EVENTS_SQL, {"seed": data.seed, "events": data.events})
-    step("insert events (PRIMARY KEY index)", "INSERT INTO events SELECT * FROM generated")
-    step("insert persons", PERSONS_SQL)
-    step("checkpoint", "CHECKPOINT")
-    step(
-        "write Parquet",
-        f"COPY (SELECT * FROM generated) TO '{data.parquet}' (FORMAT parquet, COMPRESSION zstd)",
-    )
+    remaining, first_person = data.events, 1
+    started = time.perf_counter()
+    while remaining > 0:
+        end_person = first_person + persons_per_chunk
+        chunk: dict = {"persons": [first_person, end_person - 1], "seconds": {}}
+        people = {"seed": data.seed, "first_person": first_person, "end_person": end_person}
+        step(chunk, "generate people", PEOPLE_SQL, people)
+        step(chunk, "generate sessions", SESSIONS_SQL, {"seed": data.seed})
+        step(
+            chunk,
+            "generate events (sorted)",
+            EVENTS_SQL,
+            {"seed": data.seed, "remaining": remaining},
+        )
+        (rows,) = con.execute("SELECT count(*) FROM generated").fetchone()
+        step(
+            chunk, "insert events (PRIMARY KEY index)", "INSERT INTO events SELECT * FROM generated"
+        )
+        step(chunk, "insert persons", PERSONS_SQL)
+        step(chunk, "checkpoint", "CHECKPOINT")
+        part = data.parquet / f"part-{len(chunks):05d}.parquet"
+        step(
+            chunk,
+            "write Parquet",
+            f"COPY (SELECT * FROM generated) TO '{part}' (FORMAT parquet, COMPRESSION zstd)",
+        )
+        con.execute("DROP TABLE generated; DROP TABLE sessions; DROP TABLE people")
+        remaining -= rows
+        memory = dict(
+            con.execute(
+                "SELECT tag, memory_usage_bytes / 1e6 FROM duckdb_memory() "
+                "WHERE memory_usage_bytes > 0"
+            ).fetchall()
+        )
+        chunk.update(
+            events=rows,
+            events_so_far=data.events - remaining,
+            duckdb_mb=database.stat().st_size / 1e6,
+            duckdb_memory_mb=memory,
+            rss_mb=_rss_mb(),
+        )
+        chunks.append(chunk)
+        log(
+            f"  chunk {len(chunks)}: {chunk['events_so_far']:,} events, "
+            f"insert {chunk['seconds']['insert events (PRIMARY KEY index)']:.1f} s, "
+            f"file {chunk['duckdb_mb']:,.0f} MB, ART index "
+            f"{memory.get('ART_INDEX', 0.0):,.0f} MB, RSS {chunk['rss_mb']:,.0f} MB, "
+            f"{time.perf_counter() - started:,.0f} s so far"
+        )
+        if rows == 0:  # cannot happen (every person has events); never loop forever
+            break
+        first_person = end_person
     con.execute(f"COPY persons TO '{data.persons_parquet}' (FORMAT parquet, COMPRESSION zstd)")
     stored, people = con.execute(
         "SELECT count(*), count(DISTINCT person_id) FROM events"
+    ).fetchone()
+    # Blocks freed by the per-chunk checkpoints stay in the file (it does not shrink).
+    block_size, free_blocks = con.execute(
+        "SELECT block_size, free_blocks FROM pragma_database_size()"
     ).fetchone()
     con.close()
     info = {
         "events": stored,
         "persons": people,
         "seed": data.seed,
+        "chunk_events": chunk_events,
+        "memory_limit": memory_limit,
         "seconds": timings,
+        "total_seconds": time.perf_counter() - started,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "duckdb_mb": (data.workspace / "journeylens.duckdb").stat().st_size / 1e6,
-        "parquet_mb": data.parquet.stat().st_size / 1e6,
+        "duckdb_mb": database.stat().st_size / 1e6,
+        "parquet_mb": _size_mb(data.parquet),
+        "duckdb_free_mb": block_size * free_blocks / 1e6,
+        "chunks": chunks,
     }
     data.marker.write_text(json.dumps(info, indent=2))
     return info

@@ -69,7 +69,7 @@ def funnel_events(tables: Tables, query: FunnelQuery) -> ir.Table:
         unit = events.person_id
     if query.order != "strict":
         names = sorted({n for s in (*query.steps, *query.exclusions) for n in s.events})
-        events = events.filter(events.event.isin(names))
+        events = events.filter(dialect.is_one_of(events.event, names))
     flags = {f"step_{k}": matches(events, step) for k, step in enumerate(query.steps)}
     flags |= {f"excluded_{e}": matches(events, ex) for e, ex in enumerate(query.exclusions)}
     extra = {"breakdown": property_text(events, query.breakdown)} if query.breakdown else {}
@@ -150,12 +150,18 @@ def sequential_lists(events: ir.Table, query: FunnelQuery) -> ir.Table:
     }
     if query.breakdown is not None:
         values["breakdown"] = events.breakdown.argmin(events.timestamp, where=entering)
+    # include_null: timestamps are never null, and the null test per row and list is not free.
     for k in range(1, len(query.steps)):
-        values[f"_times_{k}"] = events.timestamp.collect(where=events[f"step_{k}"])
+        values[f"_times_{k}"] = events.timestamp.collect(
+            where=events[f"step_{k}"], include_null=True
+        )
     for e in range(len(query.exclusions)):
-        values[f"_excluded_{e}"] = events.timestamp.collect(where=events[f"excluded_{e}"])
+        values[f"_excluded_{e}"] = events.timestamp.collect(
+            where=events[f"excluded_{e}"], include_null=True
+        )
     units = events.group_by(UNIT).aggregate(**values)
-    units = _with_window_end(units.filter(units.reached_0.notnull()), query, "reached_0")
+    # view(): compute window_end once, not again inside every element's list lambda.
+    units = _with_window_end(units.filter(units.reached_0.notnull()), query, "reached_0").view()
     until = (lambda u: u.window_end) if query.window is not None else (lambda u: None)
     for k in range(1, len(query.steps)):
         earliest = dialect.earliest_between(

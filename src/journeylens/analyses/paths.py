@@ -30,6 +30,9 @@ the JSON); one ordered window per path (row number, next step, and — without s
 events — the path's length and purchase over the same spec, so one sort); one ``GROUP BY``
 on raw steps counts links, nodes, entries and exits (node names are made on the counted
 rows), and the top paths come in the same query (``answer``), so ``build`` runs once.
+Steps are integer codes from the window on (numbered in name order, named again on the
+counted rows), and distinct persons are counted in two plain aggregations, not with a
+distinct count: together about a quarter less work than text steps and ``nunique``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ from journeylens.analyses.sessions import behaviour, is_page_view, sessionize
 
 START = "[start]"
 END = "[end]"
+# Steps travel through the windows and GROUP BYs as integer codes (1.. in name order, from
+# ``steps``), named again on the counted rows; these two stand for [start] and [end].
+START_CODE, END_CODE = 0, -1
 PURCHASE_EVENT = "Order Completed"
 PAGE_TEXT_ORDER = {
     "path": ("path", "url", "name"),
@@ -164,10 +170,13 @@ class PathsResult(Result):
     users: int
 
 
-def steps(tables: Tables, query: PathsQuery) -> ir.Table:
-    """``person_id, unit, timestamp, message_id, step``: the steps paths are made of.
+def steps(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
+    """The steps paths are made of and the names of their codes.
 
-    A path is ``(person_id, unit)``: ``unit`` is the session number (per session) or 0.
+    ``person_id, unit, timestamp, message_id, step, is_start, is_end, is_purchase``: a path
+    is ``(person_id, unit)`` (``unit`` is the session number, per session, or 0); ``step``
+    is an integer code and the flags say whether it is the start, end or purchase step.
+    Names: ``code, step``, codes numbered from 1 in the order of the names.
     """
     events = behaviour(in_range(tables.events, query.date_from, query.date_to))
     page = is_page_view(events)
@@ -202,16 +211,28 @@ def steps(tables: Tables, query: PathsQuery) -> ir.Table:
         rows = rows.filter(rows.page if query.include == "pages" else ~rows.page)
     if query.exclude:
         rows = rows.filter(~rows.step.isin(query.exclude))
-    return rows.drop("page")
+    names = rows.select("step").distinct()
+    names = names.select(code=ibis.row_number().over(order_by=names.step) + 1, step="step")
+    never = ibis.literal(False)
+    flags = {
+        "is_start": never if query.start_event is None else rows.step == query.start_event,
+        "is_end": never if query.end_event is None else rows.step == query.end_event,
+        "is_purchase": rows.step == query.purchase_event,
+    }
+    rows = rows.mutate(**flags).drop("page")
+    coded = rows.join(names, rows.step == names.step)
+    coded = coded.select("person_id", "unit", "timestamp", "message_id", *flags, step=names.code)
+    return coded, names
 
 
-def build(tables: Tables, query: PathsQuery) -> ir.Table:
+def build(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
     """One row per shown step of every path, plus each path's first and last step.
 
     Columns: ``person_id, unit, position`` (1 = first step shown; outside 1..max_steps for
-    a first/last step not shown), ``step, next_step, is_first, is_last, reaches_purchase``.
+    a first/last step not shown), ``step, next_step, is_first, is_last, reaches_purchase``
+    (steps as codes), and the names of the codes (``steps``).
     """
-    rows = steps(tables, query)
+    rows, names = steps(tables, query)
 
     def ordered(table: ir.Table) -> Any:
         return ibis.window(
@@ -231,13 +252,13 @@ def build(tables: Tables, query: PathsQuery) -> ir.Table:
         so_far = ibis.cumulative_window(
             group_by=[rows.person_id, rows.unit], order_by=[rows.timestamp, rows.message_id]
         )
-        marks["_starts"] = (rows.step == query.start_event).cast("int64").sum().over(so_far)
+        marks["_starts"] = rows.is_start.cast("int64").sum().over(so_far)
     whole_paths = query.start_event is None and query.end_event is None
     if whole_paths:
         # The whole path counts: its ends and purchase come from the same window spec
         # (``ibis.window`` with an order spans the whole partition), so one sort serves all.
         everything = ordered(rows)
-        bought = (rows.step == query.purchase_event).cast("int64").max().over(everything)
+        bought = rows.is_purchase.cast("int64").max().over(everything)
         marks["_first"] = ibis.literal(1).cast("int64")
         marks["_last"] = rows.step.count().over(everything)
         marks["_purchase"] = ibis.ifelse(bought == 1, 1, ibis.null()).cast("int64")
@@ -248,13 +269,13 @@ def build(tables: Tables, query: PathsQuery) -> ir.Table:
     if not whole_paths:
         whole = ibis.window(group_by=[rows.person_id, rows.unit])
         if query.end_event is not None:
-            is_end = rows.step == query.end_event
+            is_end = rows.is_end
             if query.start_event is not None:
-                is_end &= ~((rows._starts == 1) & (rows.step == query.start_event))
+                is_end &= ~((rows._starts == 1) & rows.is_start)
             last_rank = ibis.ifelse(is_end, rows.rank, ibis.null()).min().over(whole)
         else:
             last_rank = rows.rank.max().over(whole)
-        purchase = rows.step == query.purchase_event
+        purchase = rows.is_purchase
         rows = rows.mutate(
             _first=rows.rank.min().over(whole),
             _last=last_rank,
@@ -272,15 +293,20 @@ def build(tables: Tables, query: PathsQuery) -> ir.Table:
     )
     shown = (rows.position >= 1) & (rows.position <= query.max_steps)
     rows = rows.filter(shown | rows.is_first | rows.is_last)
-    return rows.select(
-        "person_id",
-        "unit",
-        "position",
-        "step",
-        "next_step",
-        "is_first",
-        "is_last",
-        "reaches_purchase",
+    columns = ["person_id", "unit", "position", "step", "next_step"]
+    columns += ["is_first", "is_last", "reaches_purchase"]
+    return rows.select(*columns), names
+
+
+def _users_and_count(rows: ir.Table, keys: list[str]) -> ir.Table:
+    """Per ``keys``: ``users`` (distinct persons) and ``count`` (rows).
+
+    Counted per (keys, person) first, then per keys: two hash aggregations were several times
+    faster than one with a distinct count, the most expensive step of the query on DuckDB.
+    """
+    per_person = rows.group_by([*keys, "person_id"]).aggregate(_rows=rows.count())
+    return per_person.group_by(keys).aggregate(
+        users=per_person.person_id.count(), count=per_person._rows.sum()
     )
 
 
@@ -295,7 +321,19 @@ def _node(position: ir.IntegerValue, step: ir.StringValue) -> ir.StringValue:
 KINDS = ("link", "link", "node", "node", "node", "entry", "exit")
 
 
-def summarise(rows: ir.Table, query: PathsQuery) -> ir.Table:
+def _named(table: ir.Table, column: str, names: ir.Table) -> ir.Table:
+    """``table`` with the codes in ``column`` replaced by their names (few rows: counted)."""
+    lookup = names.select(_code="code", _name="step")
+    joined = table.left_join(lookup, table[column] == lookup._code)
+    name = ibis.cases(
+        (joined[column] == START_CODE, ibis.literal(START)),
+        (joined[column] == END_CODE, ibis.literal(END)),
+        else_=joined._name,
+    )
+    return joined.mutate(**{column: name}).drop("_code", "_name")
+
+
+def summarise(rows: ir.Table, names: ir.Table, query: PathsQuery) -> ir.Table:
     """Links, nodes, entries and exits in one table: ``kind, position, step, source, target,
     users, count``.
 
@@ -306,6 +344,7 @@ def summarise(rows: ir.Table, query: PathsQuery) -> ir.Table:
     shown = (rows.position >= 1) & (rows.position <= query.max_steps)
     rows = rows.mutate(_shown=shown, _kind=ibis.literal(list(range(len(KINDS)))).unnest())
     kind, no_text, no_number = rows._kind, ibis.null().cast("string"), ibis.null().cast("int64")
+    no_code = no_number
     # A step links onwards: to [end] where its path ends, else to the next step if shown.
     links_on = rows.is_last | ((rows.position < query.max_steps) & rows.next_step.notnull())
     keep = ibis.cases(
@@ -329,16 +368,15 @@ def summarise(rows: ir.Table, query: PathsQuery) -> ir.Table:
         ),
         step=ibis.cases(
             (kind.isin([0, 1, 2, 5, 6]), rows.step),
-            (kind == 3, ibis.literal(START)),
-            (kind == 4, ibis.literal(END)),
-            else_=no_text,
+            (kind == 3, ibis.literal(START_CODE).cast("int64")),
+            (kind == 4, ibis.literal(END_CODE).cast("int64")),
+            else_=no_code,
         ),
-        next_step=ibis.ifelse((kind == 0) & ~rows.is_last, rows.next_step, no_text),
+        next_step=ibis.ifelse((kind == 0) & ~rows.is_last, rows.next_step, no_code),
         ends=(kind == 0) & rows.is_last,
     )
-    counted = keys.group_by(["kind", "position", "step", "next_step", "ends"]).aggregate(
-        users=keys.person_id.nunique(), count=keys.count()
-    )
+    counted = _users_and_count(keys, ["kind", "position", "step", "next_step", "ends"])
+    counted = _named(_named(counted, "step", names), "next_step", names)
     kind = counted.kind
     return counted.select(
         kind=ibis.cases(*((kind == i, ibis.literal(k)) for i, k in enumerate(KINDS))),
@@ -360,35 +398,38 @@ def summarise(rows: ir.Table, query: PathsQuery) -> ir.Table:
     )
 
 
-def top_paths(rows: ir.Table, query: PathsQuery) -> ir.Table:
+def top_paths(rows: ir.Table, names: ir.Table, query: PathsQuery) -> ir.Table:
     """The most common shown sequences: ``step_1 .. step_N, complete, users, count``."""
     shown = _shown(rows, query)
-    names = [f"step_{k}" for k in range(1, query.max_steps + 1)]
+    step_names = [f"step_{k}" for k in range(1, query.max_steps + 1)]
     per_path = shown.group_by(["person_id", "unit"]).aggregate(
         complete=ibis.ifelse(shown.is_last, 1, 0).max(),
         **{
-            name: shown.step.max(where=shown.position == k) for k, name in enumerate(names, start=1)
+            name: shown.step.max(where=shown.position == k)
+            for k, name in enumerate(step_names, start=1)
         },
     )
-    counted = per_path.group_by([*names, "complete"]).aggregate(
-        users=per_path.person_id.nunique(), count=per_path.count()
-    )
+    counted = _users_and_count(per_path, [*step_names, "complete"])
     order = [counted.users.desc(), counted["count"].desc()]
-    order += [counted[name].fill_null("") for name in names] + [counted.complete]
-    return counted.order_by(order).limit(query.top)
+    # Codes follow the order of the names, and 0 sorts before them as "" does.
+    order += [counted[name].fill_null(0) for name in step_names] + [counted.complete]
+    top = counted.order_by(order).limit(query.top)
+    for name in step_names:
+        top = _named(top, name, names)
+    return top
 
 
-def answer(rows: ir.Table, query: PathsQuery) -> ir.Table:
+def answer(rows: ir.Table, codes: ir.Table, query: PathsQuery) -> ir.Table:
     """``summarise`` and ``top_paths`` (``kind = 'path'``) as one table, so that ``build``
     (its windows) runs once: the query shares it between both halves."""
     names = [f"step_{k}" for k in range(1, query.max_steps + 1)]
     text, number = ibis.null().cast("string"), ibis.null().cast("int64")
-    counts = summarise(rows, query)
+    counts = summarise(rows, codes, query)
     counts = counts.select(
         "kind", "position", "step", "source", "target",
         **dict.fromkeys(names, text), complete=number, users="users", count="count",
     )  # fmt: skip
-    top = top_paths(rows, query)
+    top = top_paths(rows, codes, query)
     top = top.select(
         kind=ibis.literal("path"), position=number, step=text, source=text, target=text,
         **{name: top[name] for name in names}, complete=top.complete.cast("int64"),
@@ -399,8 +440,8 @@ def answer(rows: ir.Table, query: PathsQuery) -> ir.Table:
 
 
 def run(tables: Tables, query: PathsQuery) -> PathsResult:
-    rows = build(tables, query)
-    table = tables.execute(answer(rows, query))
+    rows, codes = build(tables, query)
+    table = tables.execute(answer(rows, codes, query))
     is_path = table["kind"] == "path"
     names = [f"step_{k}" for k in range(1, query.max_steps + 1)]
     top = table[is_path]  # the order of top_paths, which a union does not keep

@@ -26,6 +26,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, Field, model_validator
 
+from journeylens.analyses import dialect
 from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables, number
 from journeylens.analyses.expr import (
     Filter,
@@ -41,14 +42,25 @@ IDLE = timedelta(minutes=30)
 MAX_LENGTH = timedelta(hours=24)
 BEHAVIOUR_TYPES = ("track", "page", "screen")
 PAGE_VIEW_EVENTS = ("$pageview", "$screen")
-# session_number = run × RUN_STRIDE + the 24-hour chunk of the run (< 2**32 chunks per run).
-RUN_STRIDE = 1 << 32
+# session_number = run × RUN_STRIDE + the 24-hour chunk of the run (times 1970–2242: fewer
+# than 2**17 chunks). Runs are numbered across the whole table on DuckDB, so < 2**43 of them.
+RUN_STRIDE = 1 << 20
+# Run starts are found as a running max of person_id × PERSON_STRIDE + epoch seconds.
+PERSON_STRIDE = 1 << 33
+MARK = "decimal(38, 6)"  # exact: person ids up to 10**19, seconds to the microsecond
 # The columns ``build`` reads from the events.
 NEEDED = ("person_id", "session_id", "timestamp", "type", "event", "channel")
 
 
+# Ingest accepts only track, page, screen and these three (``ingest.normalize.EVENT_TYPES``), so
+# "none of these" is the behaviour: on the dictionary-compressed ``type`` column DuckDB runs
+# ``NOT IN`` several times faster than ``IN ('track', 'page', 'screen')``.
+NOT_BEHAVIOUR_TYPES = ("identify", "group", "alias")
+
+
 def behaviour(events: ir.Table) -> ir.Table:
-    return events.filter(events.type.isin(BEHAVIOUR_TYPES))
+    """The behavioural events (track, page, screen) of ``events``."""
+    return events.filter(events.type.notin(NOT_BEHAVIOUR_TYPES))
 
 
 def is_page_view(events: ir.Table) -> ir.BooleanValue:
@@ -66,38 +78,55 @@ def sessionize(
     group by the two integer columns where you can). The start of a session is its
     ``min(timestamp)``.
 
-    Performance (DESIGN.md "Performance notes"): two window passes over ONE window spec —
-    per person, the events without a client session id first, then each client session,
-    by time — and integer keys. Pass 1 flags the events that begin a run (the first of a
+    Performance (DESIGN.md "Performance notes"): two window passes over ONE ordering — by
+    person, then the events without a client session id, then each client session, then
+    time — and integer keys. Pass 1 flags the events that begin a run (the first of a
     person, the first of a client session, or one after more than ``idle``); pass 2
-    numbers the runs (a running sum of the flags) and finds each run's start (a running
-    max of the flagged times: within the client-less events, time only grows). A run is
-    cut every ``max_length`` from its start; a client session is never cut. Ties in time
-    need no tie-breaker: a tied event is 0 s after the other, so it is in the same session
-    whichever comes first.
+    numbers the runs (a running count of the flags) and finds each run's start: a running
+    max of ``person_id × 2**33 + seconds`` (an exact decimal) over the flagged events,
+    which only grows along the ordering, so it is the latest flagged event's (valid for
+    times 1970–2242; ingest accepts 1970–2200). A run is cut every ``max_length`` from its
+    start; a client session is never cut. Ties in time need no tie-breaker: a tied event
+    is 0 s after the other, so it is in the same session whichever comes first, and pass 2
+    counts over a RANGE frame, so tied events see the same flags whatever order each sort
+    puts them in. On DuckDB the ordering spans the whole table (one sort, no partitions:
+    faster than partitioning by person); engines that sort a window on one worker
+    partition by person instead (``dialect.whole_table_windows``). Client session ids are
+    sorted and compared as ``dialect.sort_key`` (a 64-bit hash on DuckDB: text in the sort
+    cost ~2× the window).
     """
     events = behaviour(events)
-    sent = events.session_id.nullif("")
-    events = events.mutate(_sent=sent)
-    ordered = ibis.window(
-        group_by=events.person_id, order_by=[events._sent.asc(nulls_first=True), events.timestamp]
-    )
+    events = events.mutate(_sent=events.session_id.nullif(""))
+    whole_table = dialect.whole_table_windows(dialect.engine_of(events))
+
+    events = events.mutate(_sent_order=dialect.sort_key(events._sent))
+
+    def ordered(table: ir.Table, **frame: Any) -> Any:
+        order = [table._sent_order.asc(nulls_first=True), table.timestamp]
+        if whole_table:
+            return ibis.window(order_by=[table.person_id, *order], **frame)
+        return ibis.window(group_by=table.person_id, order_by=order, **frame)
+
     seconds = events.timestamp.epoch_seconds()
-    previous_seconds = seconds.lag().over(ordered)
-    previous_sent = events._sent.lag().over(ordered)
+    previous_seconds = seconds.lag().over(ordered(events))
     begins = (
         previous_seconds.isnull()
-        | ~previous_sent.identical_to(events._sent)
+        | ~events.person_id.lag().over(ordered(events)).identical_to(events.person_id)
+        | ~events._sent_order.lag().over(ordered(events)).identical_to(events._sent_order)
         | (events._sent.isnull() & (seconds - previous_seconds > idle.total_seconds()))
     )
     events = events.mutate(_begins=begins)
-    so_far = ibis.cumulative_window(
-        group_by=events.person_id, order_by=[events._sent.asc(nulls_first=True), events.timestamp]
-    )
+    so_far = ordered(events, range=(None, 0))
     seconds = events.timestamp.epoch_seconds()
+    if whole_table:  # the running max must not carry over from the previous person
+        person_mark = events.person_id.cast(MARK) * PERSON_STRIDE
+        mark = person_mark + seconds.cast(MARK)
+    else:
+        person_mark, mark = ibis.literal(0.0), seconds
+    latest_mark = ibis.ifelse(events._begins, mark, ibis.null()).max().over(so_far)
     events = events.mutate(
         _run=events._begins.cast("int64").sum().over(so_far),
-        _run_start=ibis.ifelse(events._begins, seconds, ibis.null()).max().over(so_far),
+        _run_start=(latest_mark - person_mark).cast("float64"),
     )
     chunk = ((seconds - events._run_start) / max_length.total_seconds()).floor().cast("int64")
     chunk = ibis.ifelse(events._sent.isnull(), chunk, 0)
@@ -106,7 +135,7 @@ def sessionize(
         session_number=number,
         session_key=events.person_id.cast("string") + ibis.literal("-") + number.cast("string"),
     )
-    return events.drop("_sent", "_begins", "_run", "_run_start")
+    return events.drop("_sent", "_sent_order", "_begins", "_run", "_run_start")
 
 
 def build(
