@@ -237,9 +237,15 @@ def _python(value: Any) -> datetime:
 
 
 def range_indexes(
-    tables: Tables, date_from: datetime | None, date_to: datetime | None, period: Period
+    tables: Tables,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    period: Period,
+    *,
+    cap: int | None = None,
 ) -> tuple[int | None, int | None]:
-    """The first and last period touched by ``[date_from, date_to)`` (None: open end)."""
+    """The first and last period touched by ``[date_from, date_to)`` (None: open end); the
+    last is at most ``cap`` when given (the period of ``now``)."""
     zone = tables.timezone
     first = index_of(to_local(date_from, zone).date(), period) if date_from else None
     last = None
@@ -247,6 +253,8 @@ def range_indexes(
         last = index_of(to_local(date_to - timedelta(microseconds=1), zone).date(), period)
     if first is not None and last is not None and last < first:
         raise AnalysisError("The date range is empty: date_to must be after date_from.")
+    if cap is not None:
+        last = cap if last is None else min(last, cap)
     return first, last
 
 

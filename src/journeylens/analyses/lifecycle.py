@@ -68,9 +68,9 @@ class LifecycleResult(Result):
 
 def build(tables: Tables, query: LifecycleQuery, *, last: int | None = None) -> ir.Table:
     """Per (period index, status): the persons. ``last`` caps the periods (see ``run``)."""
-    first, until = activity.range_indexes(tables, query.date_from, query.date_to, query.period)
-    if last is not None:
-        until = last if until is None else min(until, last)
+    first, until = activity.range_indexes(
+        tables, query.date_from, query.date_to, query.period, cap=last
+    )
     one_pass = _in_one_pass(tables, query, first, until)
     if one_pass is not None:
         return one_pass

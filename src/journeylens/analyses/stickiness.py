@@ -87,9 +87,9 @@ class StickinessResult(Result):
 
 def build(tables: Tables, query: StickinessQuery, *, last: int | None = None) -> ir.Table:
     """Per (period index, k): the persons active on exactly k distinct units of the period."""
-    first, until = activity.range_indexes(tables, query.date_from, query.date_to, query.period)
-    if last is not None:
-        until = last if until is None else min(until, last)
+    first, until = activity.range_indexes(
+        tables, query.date_from, query.date_to, query.period, cap=last
+    )
     one_pass = _in_one_pass(tables, query, first, until)
     if one_pass is not None:
         return one_pass

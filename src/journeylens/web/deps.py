@@ -48,35 +48,32 @@ class AuthError(HTTPException):
         )
 
 
-def require_admin(request: Request, state: StateDep) -> str:
+def _require(request: Request, state: StateDep, allowed: tuple[str, ...], hint: str) -> str:
+    """The key's kind, if it is one of ``allowed``; else a 401 saying which key is needed."""
+    needed = ("an " if allowed[0] == "admin" else "a ") + " or ".join(allowed)
     key = key_from_headers(request)
     if key is None:
         raise AuthError(
-            "This route needs an admin key: send 'Authorization: Bearer <key>' "
-            "(create one with `journeylens keys create --kind admin`)."
+            f"This route needs {needed} key: send "
+            f"'Authorization: Bearer <key>' (create one with `journeylens keys create --kind {hint}`)."
         )
     kind = state.keys.kind_of(key)
     if kind is None:
         raise AuthError("Unknown or revoked key.")
-    if kind != "admin":
-        raise AuthError(f"A {kind} key cannot use this route; it needs an admin key.")
+    if kind not in allowed:
+        if kind == "write":
+            raise AuthError(f"Write keys can only send events; this route needs {needed} key.")
+        raise AuthError(f"A {kind} key cannot use this route; it needs {needed} key.")
     return kind
+
+
+def require_admin(request: Request, state: StateDep) -> str:
+    return _require(request, state, ("admin",), "admin")
 
 
 def require_reader(request: Request, state: StateDep) -> str:
     """Analyses and reads: a read key or an admin key."""
-    key = key_from_headers(request)
-    if key is None:
-        raise AuthError(
-            "This route needs a read or admin key: send 'Authorization: Bearer <key>' "
-            "(create one with `journeylens keys create --kind read`)."
-        )
-    kind = state.keys.kind_of(key)
-    if kind is None:
-        raise AuthError("Unknown or revoked key.")
-    if kind not in ("read", "admin"):
-        raise AuthError("Write keys can only send events; this route needs a read or admin key.")
-    return kind
+    return _require(request, state, ("read", "admin"), "read")
 
 
 AdminKey = Annotated[str, Depends(require_admin)]
