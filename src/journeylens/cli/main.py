@@ -1,4 +1,4 @@
-"""``journeylens`` — init, serve, status, keys.
+"""``journeylens`` — init, serve, status, keys, users.
 
 Every command takes ``--workspace DIR`` (or ``JOURNEYLENS_WORKSPACE``); output meant
 for scripts is stable: ``keys create`` prints the new key alone on its last line.
@@ -38,9 +38,11 @@ keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help
 app.add_typer(keys_app, name="keys")
 
 from journeylens.cli import analyses, demo, importing, plans  # noqa: E402 - need the app above
+from journeylens.cli.users import users_app  # noqa: E402
 
 app.command("import")(importing.import_command)
 app.add_typer(plans.plan_app, name="plan")
+app.add_typer(users_app, name="users")
 app.command("demo")(demo.demo_command)
 analyses.register(app)
 

@@ -226,6 +226,46 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE journal_position (journal_segment BIGINT NOT NULL, journal_offset BIGINT NOT NULL)",
         "INSERT INTO journal_position VALUES (1, 0)",
     ],
+    # 4 — the web UI: sign-in sessions, static segments, saved insights (ADR 0006).
+    [
+        """
+        CREATE TABLE ui_sessions (
+            token_sha256 VARCHAR PRIMARY KEY,   -- the cookie holds the token, we keep its hash
+            user_name    VARCHAR NOT NULL,
+            csrf_token   VARCHAR NOT NULL,
+            created_at   TIMESTAMP NOT NULL,
+            expires_at   TIMESTAMP NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE segments (
+            segment_id  VARCHAR PRIMARY KEY,
+            name        VARCHAR NOT NULL UNIQUE,
+            kind        VARCHAR NOT NULL,       -- static (a list of persons)
+            source      VARCHAR,                -- where it came from, e.g. a funnel's query
+            created_by  VARCHAR,
+            created_at  TIMESTAMP NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE segment_members (
+            segment_id VARCHAR NOT NULL,
+            person_id  BIGINT NOT NULL,
+            PRIMARY KEY (segment_id, person_id)
+        )
+        """,
+        """
+        CREATE TABLE insights (
+            insight_id VARCHAR PRIMARY KEY,
+            name       VARCHAR NOT NULL,
+            analysis   VARCHAR NOT NULL,        -- the page: funnel, trends, paths...
+            query      VARCHAR NOT NULL,        -- the page's query string (the builder's state)
+            pinned     BOOLEAN NOT NULL DEFAULT false,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        )
+        """,
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import inspect
-import typing
 from typing import Annotated, Any
 
-import ibis
 import orjson
 from fastapi import APIRouter, Body, HTTPException, Query, Request
 
 from journeylens.analyses import registry
-from journeylens.analyses.base import Analysis, AnalysisError, Tables
+from journeylens.analyses.base import Analysis
+from journeylens.web import runs
 from journeylens.web.deps import CursorDep, ReaderKey, StateDep
 from journeylens.workspace import workspace_status
 
@@ -75,40 +74,12 @@ def person(distinct_id: str, _: ReaderKey, cursor: CursorDep) -> dict[str, Any]:
 def _add_analysis_routes(analysis: Analysis) -> None:
     """``POST /api/<path>`` (JSON body = the query) and ``GET /api/<path>?field=...``."""
 
-    def answer(query: Any, state: Any) -> dict[str, Any]:
-        state.loader.wait_for(timeout=5.0)
-        cursor = state.workspace.con.cursor()
-        try:
-            config = state.workspace.config
-            tables = Tables(
-                ibis.duckdb.from_connection(cursor),
-                timezone=config.timezone,
-                currency=config.currency,
-                path=state.workspace.path,
-            )
-            return analysis.run(tables, query).to_dict()
-        except AnalysisError as error:
-            raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
-        finally:
-            cursor.close()
-
     def post(body: dict[str, Any], _: Any, state: Any) -> dict[str, Any]:
-        return answer(_parse(analysis, body), state)
+        return runs.run(state, analysis, runs.parse(analysis, body))
 
     def get(request: Request, _: Any, state: Any) -> dict[str, Any]:
-        lists = {
-            name for name, field in analysis.query.model_fields.items()
-            if typing.get_origin(field.annotation) in (list, tuple)
-            or any(typing.get_origin(a) in (list, tuple) for a in typing.get_args(field.annotation))
-        }  # fmt: skip
-        body: dict[str, Any] = {}
-        for key, value in request.query_params.multi_items():
-            name = ALIASES.get(key, key)
-            if name in lists:
-                body.setdefault(name, []).append(value)
-            else:
-                body[name] = value
-        return answer(_parse(analysis, body), state)
+        body = runs.body_from_params(analysis, request.query_params.multi_items())
+        return runs.run(state, analysis, runs.parse(analysis, body))
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     post.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -133,27 +104,6 @@ def _add_analysis_routes(analysis: Analysis) -> None:
         f"/{analysis.path}", get, methods=["GET"], name=f"{analysis.name}_get",
         summary=f"{analysis.summary} (query-string form: repeat list fields, e.g. ?step=A&step=B)",
     )  # fmt: skip
-
-
-# Query-string names that differ from the field names (singular for repeated fields).
-ALIASES = {
-    "step": "steps",
-    "from": "date_from",
-    "to": "date_to",
-    "where": "filters",
-    "event": "events",
-    "return": "returns",
-    "exclude": "exclusions",
-}
-
-
-def _parse(analysis: Analysis, body: Any) -> Any:
-    if isinstance(body, analysis.query):
-        return body
-    try:
-        return analysis.query.parse(body)
-    except AnalysisError as error:
-        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
 
 
 for _analysis in registry.analyses().values():

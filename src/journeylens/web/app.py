@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 import journeylens
@@ -22,8 +22,9 @@ from journeylens.plan.enforce import PlanStore
 from journeylens.store.journal import Journal
 from journeylens.store.keys import KeyStore
 from journeylens.store.loader import Loader
+from journeylens.store.users import UserStore
 from journeylens.store.writer import Writer
-from journeylens.web import api, collector
+from journeylens.web import api, collector, ui
 from journeylens.web.deps import AdminKey
 from journeylens.web.state import ServerState
 from journeylens.workspace import Workspace
@@ -49,6 +50,7 @@ def create_app(
             workspace=ws,
             writer=writer,
             keys=keys,
+            users=UserStore(workspace),
             plans=PlanStore(workspace),
             journal=journal,
             loader=loader,
@@ -75,6 +77,7 @@ def create_app(
     )
     app.include_router(collector.router)
     app.include_router(api.router)
+    ui.install(app)
 
     @app.get("/healthz", tags=["server"], summary="Liveness (no key needed)")
     def healthz() -> dict[str, str]:
@@ -90,7 +93,10 @@ def create_app(
         return app.openapi()
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        page = ui.html_error(request, error)
+        if page is not None:
+            return page
         detail = error.detail
         body = (
             detail

@@ -9,6 +9,9 @@ from typing import Annotated
 import duckdb
 from fastapi import Depends, HTTPException, Request
 
+from journeylens.store import web_sessions as sessions
+from journeylens.store.users import User
+from journeylens.store.web_sessions import Session
 from journeylens.web.state import ServerState
 
 
@@ -48,10 +51,45 @@ class AuthError(HTTPException):
         )
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def signed_in(request: Request, state: ServerState) -> tuple[User, Session] | None:
+    """The web UI user signed in by the session cookie, if any (looked up once per request)."""
+    if not hasattr(request.state, "signed_in"):
+        found = None
+        token = request.cookies.get(sessions.COOKIE)
+        if token:
+            cursor = state.workspace.con.cursor()
+            try:
+                session = sessions.find(cursor, token)
+            finally:
+                cursor.close()
+            user = state.users.get(session.user_name) if session else None
+            found = (user, session) if user and session else None
+        request.state.signed_in = found
+    return request.state.signed_in
+
+
 def _require(request: Request, state: StateDep, allowed: tuple[str, ...], hint: str) -> str:
-    """The key's kind, if it is one of ``allowed``; else a 401 saying which key is needed."""
+    """The key's kind, if it is one of ``allowed``; else a 401 saying which key is needed.
+
+    Without a key, a web UI session cookie stands for its user's rights (admin or read);
+    a state-changing request signed in that way must carry the session's CSRF token.
+    """
     needed = ("an " if allowed[0] == "admin" else "a ") + " or ".join(allowed)
     key = key_from_headers(request)
+    if key is None and (user_session := signed_in(request, state)) is not None:
+        user, session = user_session
+        if request.method not in SAFE_METHODS and not session.csrf_ok(
+            request.headers.get("x-csrf-token")
+        ):
+            raise HTTPException(
+                403, {"code": "csrf", "message": "Missing or wrong X-CSRF-Token header."}
+            )
+        if user.key_kind not in allowed:
+            raise AuthError(f"User {user.name} cannot use this route; it needs {needed} key.")
+        return user.key_kind
     if key is None:
         raise AuthError(
             f"This route needs {needed} key: send "

@@ -1,4 +1,4 @@
-"""What the running server holds: the open workspace, its writer and its keys."""
+"""What the running server holds: the open workspace, its writer, its keys and users."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from journeylens.plan.enforce import PlanStore
 from journeylens.store.journal import Journal
 from journeylens.store.keys import KeyStore
 from journeylens.store.loader import Loader
+from journeylens.store.users import UserStore
 from journeylens.store.writer import Writer
 from journeylens.workspace import Workspace
 
@@ -17,6 +18,7 @@ class ServerState:
     workspace: Workspace
     writer: Writer
     keys: KeyStore
+    users: UserStore
     plans: PlanStore
     journal: Journal
     loader: Loader

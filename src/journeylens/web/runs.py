@@ -1,0 +1,88 @@
+"""Running an analysis for a request: shared by the JSON API and the web UI's pages.
+
+A page and its JSON twin (``/funnel?step=A`` and ``/api/funnel?step=A``) read the same query
+string with :func:`query_from_params` and answer with :func:`run`, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable
+from typing import Any
+
+import ibis
+from fastapi import HTTPException
+
+from journeylens.analyses.base import Analysis, AnalysisError, Tables
+from journeylens.web.state import ServerState
+
+# Query-string names that differ from the field names (singular for repeated fields).
+ALIASES = {
+    "step": "steps",
+    "from": "date_from",
+    "to": "date_to",
+    "where": "filters",
+    "event": "events",
+    "return": "returns",
+    "exclude": "exclusions",
+}
+
+
+def list_fields(analysis: Analysis) -> set[str]:
+    return {
+        name
+        for name, field in analysis.query.model_fields.items()
+        if typing.get_origin(field.annotation) in (list, tuple)
+        or any(typing.get_origin(a) in (list, tuple) for a in typing.get_args(field.annotation))
+    }
+
+
+def body_from_params(analysis: Analysis, items: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """A query body from query-string pairs: aliases resolved, list fields repeated.
+
+    Names the query does not know are kept, so the query model refuses them by name; empty
+    values are dropped (an empty form field means "not given").
+    """
+    lists = list_fields(analysis)
+    body: dict[str, Any] = {}
+    for key, value in items:
+        name = ALIASES.get(key, key)
+        if value == "" and name in analysis.query.model_fields:
+            continue
+        if name in lists:
+            body.setdefault(name, []).append(value)
+        else:
+            body[name] = value
+    return body
+
+
+def parse(analysis: Analysis, body: Any) -> Any:
+    """The query model, or a 400 saying what is wrong with it."""
+    if isinstance(body, analysis.query):
+        return body
+    try:
+        return analysis.query.parse(body)
+    except AnalysisError as error:
+        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
+
+
+def tables(state: ServerState, cursor: Any) -> Tables:
+    config = state.workspace.config
+    return Tables(
+        ibis.duckdb.from_connection(cursor),
+        timezone=config.timezone,
+        currency=config.currency,
+        path=state.workspace.path,
+    )
+
+
+def run(state: ServerState, analysis: Analysis, query: Any) -> dict[str, Any]:
+    """The analysis's JSON answer, or a 400 with its message for a query it cannot answer."""
+    state.loader.wait_for(timeout=5.0)
+    cursor = state.workspace.con.cursor()
+    try:
+        return analysis.run(tables(state, cursor), query).to_dict()
+    except AnalysisError as error:
+        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
+    finally:
+        cursor.close()

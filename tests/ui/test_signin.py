@@ -1,0 +1,122 @@
+"""Sign-in, sessions and the security headers, against a real server (issue 5 item 1)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tests.ui.conftest import ADMIN, MEMBER, create_user, form_token, signed_in
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_the_api_refuses_them(shop):
+    with httpx.Client(base_url=shop.url, headers={"Accept": "text/html"}) as client:
+        home = client.get("/?from=2026-06-01&to=2026-06-30")
+        assert home.status_code == 303
+        assert home.headers["location"] == "/signin?next=%2F%3Ffrom%3D2026-06-01%26to%3D2026-06-30"
+        assert client.get("/api/kpis").status_code == 401
+        assert client.get("/api/status").status_code == 401
+
+
+def test_sign_in_sets_a_safe_cookie_and_opens_the_dashboard(shop):
+    client = httpx.Client(base_url=shop.url, headers={"Accept": "text/html"})
+    form = client.get("/signin")
+    answer = client.post(
+        "/signin",
+        data={
+            "name": ADMIN[0],
+            "password": ADMIN[1],
+            "csrf_token": form_token(form.text),
+            "next": "/customers",
+        },
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/customers"
+    cookie = next(
+        v for k, v in answer.headers.multi_items() if k == "set-cookie" and "jl_session=" in v
+    )
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    home = client.get("/")
+    assert home.status_code == 200
+    assert 'data-kpi="revenue"' in home.text and ADMIN[0] in home.text
+
+
+def test_wrong_passwords_and_forged_forms_do_not_sign_in(shop):
+    client = httpx.Client(base_url=shop.url, headers={"Accept": "text/html"})
+    form = client.get("/signin")
+    wrong = client.post(
+        "/signin",
+        data={"name": ADMIN[0], "password": "not it at all", "csrf_token": form_token(form.text)},
+    )
+    assert wrong.status_code == 401 and "Wrong user name or password." in wrong.text
+    unknown = client.post(
+        "/signin",
+        data={"name": "nobody", "password": ADMIN[1], "csrf_token": form_token(wrong.text)},
+    )
+    assert unknown.status_code == 401
+    # A form posted from elsewhere has no sign-in token of ours.
+    forged = httpx.post(shop.url + "/signin", data={"name": ADMIN[0], "password": ADMIN[1]})
+    assert forged.status_code == 403 and "jl_session" not in forged.headers.get("set-cookie", "")
+    assert client.get("/").status_code == 303
+
+
+def test_sign_in_only_redirects_within_this_server(shop):
+    client = httpx.Client(base_url=shop.url, headers={"Accept": "text/html"})
+    form = client.get("/signin")
+    answer = client.post(
+        "/signin",
+        data={
+            "name": ADMIN[0],
+            "password": ADMIN[1],
+            "csrf_token": form_token(form.text),
+            "next": "//evil.example/x",
+        },
+    )
+    assert answer.headers["location"] == "/"
+
+
+def test_sign_out_needs_the_form_token_and_ends_the_session_for_good(shop):
+    client = signed_in(shop, MEMBER)
+    cookie = client.cookies["jl_session"]
+    assert client.post("/signout", data={}).status_code == 403
+    page = client.get("/")
+    assert client.post("/signout", data={"csrf_token": form_token(page.text)}).status_code == 303
+    # The old cookie, replayed, no longer signs anyone in.
+    replay = httpx.get(
+        shop.url + "/", cookies={"jl_session": cookie}, headers={"Accept": "text/html"}
+    )
+    assert replay.status_code == 303
+
+
+def test_every_response_has_a_content_security_policy(shop):
+    client = signed_in(shop)
+    for path in ("/", "/signin", "/static/app.js", "/api/status"):
+        csp = client.get(path).headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "object-src 'none'" in csp, path
+        assert "unsafe-eval" not in csp and "script-src 'self' 'unsafe-inline'" not in csp
+
+
+def test_the_api_takes_a_session_cookie_but_writes_need_the_csrf_header(shop):
+    client = signed_in(shop, MEMBER)
+    assert client.get("/api/status").status_code == 200
+    body = {"steps": ["Product Viewed", "Order Completed"]}
+    refused = client.post("/api/funnels", json=body)
+    assert refused.status_code == 403 and refused.json()["code"] == "csrf"
+    token = form_token(client.get("/").text)
+    answer = client.post("/api/funnels", json=body, headers={"X-CSRF-Token": token})
+    assert answer.status_code == 200 and answer.json()["steps"][0]["name"] == "Product Viewed"
+
+
+def test_users_are_created_from_standard_input_and_stored_as_argon2_hashes(tmp_path):
+    workspace = tmp_path / "ws"
+    done = create_user(workspace, "zoe", "a long enough secret")
+    assert done.returncode == 0, done.stderr
+    stored = json.loads((workspace / "users.json").read_text())["users"]
+    assert [u["name"] for u in stored] == ["zoe"]
+    assert stored[0]["password_hash"].startswith("$argon2id$")
+    assert "a long enough secret" not in (workspace / "users.json").read_text()
+    again = create_user(workspace, "zoe", "another secret here")
+    assert again.returncode == 1 and "exists" in again.stderr
+    short = create_user(workspace, "yan", "short")
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
+    bad_name = create_user(workspace, "<script>", "a long enough secret")
+    assert bad_name.returncode == 1 and "user name" in bad_name.stderr
