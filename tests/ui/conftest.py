@@ -125,3 +125,38 @@ def admin(shop: Shop) -> Iterator[httpx.Client]:
 def member(shop: Shop) -> Iterator[httpx.Client]:
     with signed_in(shop, MEMBER) as client:
         yield client
+
+
+# ---- the browser -----------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.ui.browser import ARGS, CHROMIUM, ensure_chromium
+
+    ensure_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def open_tab(chromium: object, shop: Shop, user: tuple[str, str], viewport: dict | None = None):
+    from tests.ui.browser import LAPTOP, Tab, sign_in
+
+    context = chromium.new_context(viewport=viewport or LAPTOP, locale="en-US")
+    tab = Tab(context.new_page(), shop.url)
+    tab.watch()
+    sign_in(tab, *user)
+    return context, tab
+
+
+@pytest.fixture
+def tab(chromium, shop) -> Iterator[object]:
+    """A tab signed in as the admin; the test fails if any page logged an error."""
+    context, tab = open_tab(chromium, shop, ADMIN)
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not tab.errors, "\n".join(tab.errors)

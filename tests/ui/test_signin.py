@@ -120,3 +120,23 @@ def test_users_are_created_from_standard_input_and_stored_as_argon2_hashes(tmp_p
     assert short.returncode == 1 and "at least 8 characters" in short.stderr
     bad_name = create_user(workspace, "<script>", "a long enough secret")
     assert bad_name.returncode == 1 and "user name" in bad_name.stderr
+
+
+def test_the_first_serve_creates_an_admin_and_prints_its_password_once(tmp_path):
+    import re
+
+    from tests.conftest import Server
+
+    server = Server(tmp_path / "fresh").start()
+    try:
+        log = server.log.read_text()
+        found = re.search(r"sign in as admin with the password (\S+)", log)
+        assert found, log
+        client = signed_in(server, ("admin", found.group(1)))
+        assert client.get("/").status_code == 200
+    finally:
+        server.stop()
+    # A second start creates no one and prints no password.
+    again = Server(tmp_path / "fresh").start()
+    again.stop()
+    assert "with the password" not in again.log.read_text()

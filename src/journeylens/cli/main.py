@@ -19,6 +19,7 @@ from rich.table import Table
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, err, fail
 from journeylens.config import get_settings
 from journeylens.store.keys import KINDS, KeyStore
+from journeylens.store.users import UserStore
 from journeylens.workspace import (
     SERVER_FILE,
     Workspace,
@@ -192,12 +193,18 @@ def run_server(workspace: Path, host: str, port: int, log_level: str = "warning"
     first_key = None
     if not any(k.kind == "write" and k.active for k in store.list()):
         _, first_key = store.create("write", "created by the first serve")
+    first_user = None
+    users = UserStore(workspace)
+    if not users.list():
+        # Like the first write key: someone must be able to sign in to the web UI at once.
+        first_user = ("admin", secrets.token_urlsafe(12))
+        users.create(*first_user, role="admin")
     local_token = "jla_local_" + secrets.token_urlsafe(24)
     server_file = workspace / SERVER_FILE
     _write_private(
         server_file, {"pid": os.getpid(), "host": host, "port": port, "local_token": local_token}
     )
-    _print_welcome(host, port, workspace, first_key)
+    _print_welcome(host, port, workspace, first_key, first_user)
     try:
         uvicorn.run(
             create_app(
@@ -222,12 +229,26 @@ def _write_private(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def _print_welcome(host: str, port: int, workspace: Path, first_key: str | None) -> None:
+def _print_welcome(
+    host: str,
+    port: int,
+    workspace: Path,
+    first_key: str | None,
+    first_user: tuple[str, str] | None = None,
+) -> None:
     url = f"http://{host}:{port}"
     key = first_key or "<your write key>"
     console.print(
         f"[bold green]journeylens[/] collecting at [bold]{url}[/] into workspace [bold]{workspace}[/]"
     )
+    if first_user:
+        console.print(
+            f"Web UI: open [bold]{url}[/] and sign in as [bold]{first_user[0]}[/] with the password "
+            f"[bold]{first_user[1]}[/] (shown once; `journeylens users password admin` changes it).",
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"Web UI: open [bold]{url}[/] and sign in.")
     if first_key:
         console.print(
             f"A write key was created for you (shown once): [bold]{first_key}[/]", soft_wrap=True

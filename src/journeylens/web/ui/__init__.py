@@ -2,7 +2,7 @@
 
 ``install(app)`` adds the pages, the static files (plotly.js from the plotly package, served
 from here: no CDN), the security headers and the error pages. Each page lives in its own
-module with its own router and template; see ADR 0006.
+module in ``pages/`` with its own router and template; see ADR 0006.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from journeylens.web.ui import auth, overview
+from journeylens.web.ui import auth, pages
 from journeylens.web.ui.render import SignInRequired, page
 from journeylens.web.ui.security import SecurityHeaders
 
-ROUTERS = [auth.router, overview.router]
 STATIC = Path(__file__).parent / "static"
 
 
@@ -54,7 +53,7 @@ def error_page(request: Request, status: int, message: str) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    for router in ROUTERS:
+    for router in [auth.router, *pages.routers()]:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

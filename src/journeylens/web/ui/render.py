@@ -97,6 +97,14 @@ class Period:
         return urlencode(self.params)
 
     @property
+    def analysis_range(self) -> dict[str, str]:
+        """The range as an analysis query takes it: ``date_to`` is exclusive (the next day)."""
+        return {
+            "date_from": self.start.isoformat(),
+            "date_to": (self.end + timedelta(days=1)).isoformat(),
+        }
+
+    @property
     def previous(self) -> Period:
         days = (self.end - self.start).days + 1
         return Period(self.start - timedelta(days=days), self.start - timedelta(days=1), True)
@@ -130,6 +138,17 @@ def period_of(request: Request, state: StateDep) -> Period:
 
 
 PeriodDep = Annotated[Period, Depends(period_of)]
+
+
+def analysis_body(request: Request, analysis: Any, period: Period) -> dict[str, Any]:
+    """A builder page's analysis query: its query string (as ``/api/<path>`` reads it) with
+    the page's date range; ``format`` and the range's own ``from``/``to`` are the page's."""
+    from journeylens.web import runs
+
+    items = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("from", "to", "format")
+    ]
+    return {**runs.body_from_params(analysis, items), **period.analysis_range}
 
 
 def language_of(request: Request, viewer: Viewer | None) -> str:

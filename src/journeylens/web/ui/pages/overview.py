@@ -7,13 +7,13 @@ the channel table is ``measures`` over the whole range broken down by channel.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from journeylens.analyses import registry
+from journeylens.analyses.kpis import IGNORED
 from journeylens.web import runs
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
@@ -22,28 +22,23 @@ from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page
 
 router = APIRouter(include_in_schema=False)
 
+# Active, as the kpis analysis counts it: not on the business's own messages (Email Sent...).
+ACTIVE = "persons(* where " + " and ".join(f"event != {name}" for name in IGNORED) + ")"
 # (kpi name, unit or None for the workspace currency, daily measure for the sparkline, kind)
 TILES: tuple[tuple[str, str | None, str | None, str], ...] = (
     ("revenue", None, "sum(revenue of Order Completed)", "money"),
     ("orders", "orders", "count(Order Completed)", "count"),
-    ("conversion_rate", "rate", "ratio(persons(Order Completed), persons(*))", "rate"),
+    ("conversion_rate", "rate", f"ratio(persons(Order Completed), {ACTIVE})", "rate"),
     ("average_order_value", None, "avg(revenue of Order Completed)", "money"),
-    ("active_persons", "persons", "persons(*)", "count"),
+    ("active_persons", "persons", ACTIVE, "count"),
     ("churn_rate", "rate", None, "rate"),
     ("nps", "score", None, "score"),
 )
 
 
-def _range(period: Period) -> dict[str, Any]:
-    return {
-        "date_from": period.start.isoformat(),
-        "date_to": (period.end + timedelta(days=1)).isoformat(),
-    }
-
-
 def tiles(state: ServerState, period: Period) -> list[dict[str, Any]]:
     kpis = registry.get("kpis")
-    answer = runs.run(state, kpis, runs.parse(kpis, _range(period)))
+    answer = runs.run(state, kpis, runs.parse(kpis, period.analysis_range))
     currency = state.workspace.config.currency
     measures = registry.get("measures")
     daily = runs.run(
@@ -51,7 +46,11 @@ def tiles(state: ServerState, period: Period) -> list[dict[str, Any]]:
         measures,
         runs.parse(
             measures,
-            {**_range(period), "period": "day", "measures": [m for _, _, m, _ in TILES if m]},
+            {
+                **period.analysis_range,
+                "period": "day",
+                "measures": [m for _, _, m, _ in TILES if m],
+            },
         ),
     )
     series: dict[str, list[float | None]] = {}
@@ -90,7 +89,7 @@ def by_channel(state: ServerState, period: Period) -> list[dict[str, Any]]:
         runs.parse(
             measures,
             {
-                **_range(period),
+                **period.analysis_range,
                 "period": "total",
                 "breakdown": "channel",
                 "measures": ["count(*)", "persons(*)"],
