@@ -116,3 +116,16 @@ def test_state_survives_reopening(tmp_path):
     assert second.person_of("d3") != fay  # a new person gets a fresh id, not a reused one
     assert second.count("persons") == 2
     second.close()
+
+
+def test_a_merged_person_stays_in_their_static_segments(shop):
+    from journeylens.store import segments
+
+    shop.send(identify("alice", anon="laptop"), track("Order Completed", user="alice"))
+    shop.send(track("Product Viewed", anon="phone"), track("Product Viewed", anon="tablet"))
+    alice, phone, tablet = (shop.person_of(i) for i in ("alice", "phone", "tablet"))
+    both = segments.create_static(shop.ws.con, "both devices", [alice, phone])
+    phone_only = segments.create_static(shop.ws.con, "phone only", [phone, tablet])
+    shop.send(identify("alice", anon="phone"))  # the phone's person merges into Alice
+    assert segments.members(shop.ws.con, both["segment_id"]) == [alice]
+    assert segments.members(shop.ws.con, phone_only["segment_id"]) == sorted([alice, tablet])

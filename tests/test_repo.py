@@ -82,3 +82,11 @@ def test_the_package_imports_only_its_declared_dependencies():
                 assert top in allowed, (
                     f"{file.relative_to(ROOT)} imports {top}, not a declared dependency"
                 )
+
+
+def test_every_file_the_readme_links_exists():
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(((?!https?:)[^)#\s]+)\)", readme)
+    assert any(t.endswith(".png") for t in targets), "the README shows no screenshot"
+    for target in targets:
+        assert (ROOT / target).exists(), f"README links {target}, which does not exist"

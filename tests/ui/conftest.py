@@ -117,14 +117,20 @@ def signed_in(shop: Shop, user: tuple[str, str] = ADMIN) -> httpx.Client:
 
 @pytest.fixture
 def admin(shop: Shop) -> Iterator[httpx.Client]:
-    with signed_in(shop, ADMIN) as client:
+    client = signed_in(shop, ADMIN)  # already open: a `with` would try to open it again
+    try:
         yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture
 def member(shop: Shop) -> Iterator[httpx.Client]:
-    with signed_in(shop, MEMBER) as client:
+    client = signed_in(shop, MEMBER)  # already open: a `with` would try to open it again
+    try:
         yield client
+    finally:
+        client.close()
 
 
 # ---- the browser -----------------------------------------------------------------------

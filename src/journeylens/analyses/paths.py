@@ -25,14 +25,20 @@ Semantics:
   entry points to purchase are the first steps of paths that contain ``purchase_event``;
   the last steps before leaving are the last steps of paths that never reach it.
 
-Performance: steps are named before sessionizing (the windows carry narrow columns, not
-the JSON); one ordered window per path (row number, next step, and — without start/end
-events — the path's length and purchase over the same spec, so one sort); one ``GROUP BY``
-on raw steps counts links, nodes, entries and exits (node names are made on the counted
-rows), and the top paths come in the same query (``answer``), so ``build`` runs once.
-Steps are integer codes from the window on (numbered in name order, named again on the
-counted rows), and distinct persons are counted in two plain aggregations, not with a
-distinct count: together about a quarter less work than text steps and ``nunique``.
+Performance: steps are named, then coded as integers (numbered in name order, named again
+on the counted rows), before any window, so the sorts carry narrow columns, never text.
+Whole paths (no start or end event, loops kept, every step included: the default query)
+take ``walk``: the two ordered passes that find sessions (``sessions.sessionize``, ties
+broken by message id) also read each session's next N-1 steps (``lead``) and mark its
+first and last event, then one ``GROUP BY`` per path keeps the first event's look-ahead,
+the length, the last step and whether it buys; links, nodes, entries and exits are counted
+from those path rows (three times fewer than events), distinct persons in two plain
+aggregations. ``tests/analyses/test_paths_walk.py`` checks it against the general
+formulation (``build``: sessionize, then one more window per path to number the steps) on
+random journeys. At 10M events (benchmarks/RESULTS.md) this is about 3× faster than the
+general formulation but still ~75× the raw ``GROUP BY person`` scan (issue 4 asks ≤ 5×):
+the two window sorts (~5 s of operator time on 2 cores, the second on a DECIMAL running
+max) and the per-person distinct counts (~7 s) dominate.
 """
 
 from __future__ import annotations
@@ -170,14 +176,9 @@ class PathsResult(Result):
     users: int
 
 
-def steps(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
-    """The steps paths are made of and the names of their codes.
-
-    ``person_id, unit, timestamp, message_id, step, is_start, is_end, is_purchase``: a path
-    is ``(person_id, unit)`` (``unit`` is the session number, per session, or 0); ``step``
-    is an integer code and the flags say whether it is the start, end or purchase step.
-    Names: ``code, step``, codes numbered from 1 in the order of the names.
-    """
+def named_steps(tables: Tables, query: PathsQuery) -> ir.Table:
+    """The behavioural events in range, each with its ``step`` name and whether it is a
+    ``page``: ``person_id, timestamp, message_id, session_id, type, step, page``."""
     events = behaviour(in_range(tables.events, query.date_from, query.date_to))
     page = is_page_view(events)
     texts = {
@@ -201,6 +202,18 @@ def steps(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
         step=step.fill_null("(unnamed)"),
         page=page,
     )
+    return rows
+
+
+def steps(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
+    """The steps paths are made of and the names of their codes.
+
+    ``person_id, unit, timestamp, message_id, step, is_start, is_end, is_purchase``: a path
+    is ``(person_id, unit)`` (``unit`` is the session number, per session, or 0); ``step``
+    is an integer code and the flags say whether it is the start, end or purchase step.
+    Names: ``code, step``, codes numbered from 1 in the order of the names.
+    """
+    rows = named_steps(tables, query)
     if query.per == "session":
         rows = sessionize(rows)
         unit: ir.Value = rows.session_number
@@ -211,8 +224,7 @@ def steps(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
         rows = rows.filter(rows.page if query.include == "pages" else ~rows.page)
     if query.exclude:
         rows = rows.filter(~rows.step.isin(query.exclude))
-    names = rows.select("step").distinct()
-    names = names.select(code=ibis.row_number().over(order_by=names.step) + 1, step="step")
+    names = _names(rows)
     never = ibis.literal(False)
     flags = {
         "is_start": never if query.start_event is None else rows.step == query.start_event,
@@ -223,6 +235,87 @@ def steps(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
     coded = rows.join(names, rows.step == names.step)
     coded = coded.select("person_id", "unit", "timestamp", "message_id", *flags, step=names.code)
     return coded, names
+
+
+def _names(rows: ir.Table) -> ir.Table:
+    names = rows.select("step").distinct()
+    return names.select(code=ibis.row_number().over(order_by=names.step) + 1, step="step")
+
+
+def _coded(rows: ir.Table, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
+    """The named steps of ``steps`` as codes, before any window: ``person_id, session_id,
+    type, timestamp, message_id, step, is_purchase`` (for ``whole_paths``)."""
+    names = _names(rows)
+    coded = rows.join(names, rows.step == names.step)
+    coded = coded.select(
+        "person_id", "session_id", "type", "timestamp", "message_id",
+        step=names.code, is_purchase=rows.step == query.purchase_event,
+    )  # fmt: skip
+    return coded, names
+
+
+def whole_paths(query: PathsQuery) -> bool:
+    """Whether ``query`` shows whole paths from their first step (no start or end event, no
+    loops collapsed, every step kept): those take ``walk``, one ordered pass, not ``build``."""
+    return (
+        query.start_event is None
+        and query.end_event is None
+        and not query.collapse_loops
+        and query.include == "all"
+        and not query.exclude
+    )
+
+
+def walk(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
+    """One row per path, for ``whole_paths`` queries: ``person_id, unit, length,
+    step_1 .. step_N`` (N = ``max_steps``, codes, NULL past the path's length),
+    ``last_step, reaches_purchase``; and the names of the codes.
+
+    The ordering that finds sessions (``sessionize``, with the message id as tie-breaker)
+    also reads each path's next steps (``lead``) from its first event, so one sort serves
+    both, and one ``GROUP BY`` per path keeps its first event's look-ahead, its last step
+    and whether it buys.
+    """
+    rows, names = _coded(named_steps(tables, query), query)
+    later = range(1, query.max_steps)
+
+    def ahead(table: ir.Table, window: Any) -> dict[str, ir.Value]:
+        return {f"_ahead_{k}": table.step.lead(k).over(window) for k in later}
+
+    if query.per == "session":
+        rows = sessionize(rows, ties=("message_id",), ahead=ahead, bounds=True)
+        unit: ir.Value = rows.session_number
+    else:
+        if dialect.whole_table_windows(tables.engine):
+            order = [rows.person_id, rows.timestamp, rows.message_id]
+            window = ibis.window(order_by=order)
+        else:
+            window = ibis.window(
+                group_by=rows.person_id, order_by=[rows.timestamp, rows.message_id]
+            )
+        person = rows.person_id
+        rows = rows.mutate(
+            session_starts=~person.lag().over(window).identical_to(person),
+            session_ends=~person.lead().over(window).identical_to(person),
+            **ahead(rows, window),
+        )
+        unit = ibis.literal(0).cast("int64")  # one path per person
+    rows = rows.mutate(unit=unit)
+    first = rows.session_starts
+    per_path = rows.group_by(["person_id", "unit"]).aggregate(
+        length=rows.count(),
+        reaches_purchase=rows.is_purchase.max(),
+        last_step=rows.step.max(where=rows.session_ends),
+        step_1=rows.step.max(where=first),
+        **{f"step_{k + 1}": rows[f"_ahead_{k}"].max(where=first) for k in later},
+    )
+    # A look-ahead past the path's end reads the next path: cut at the length.
+    return per_path.mutate(
+        **{
+            f"step_{k}": ibis.ifelse(per_path.length >= k, per_path[f"step_{k}"], ibis.null())
+            for k in range(2, query.max_steps + 1)
+        }
+    ), names
 
 
 def build(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
@@ -343,7 +436,7 @@ def summarise(rows: ir.Table, names: ir.Table, query: PathsQuery) -> ir.Table:
     """
     shown = (rows.position >= 1) & (rows.position <= query.max_steps)
     rows = rows.mutate(_shown=shown, _kind=ibis.literal(list(range(len(KINDS)))).unnest())
-    kind, no_text, no_number = rows._kind, ibis.null().cast("string"), ibis.null().cast("int64")
+    kind, no_number = rows._kind, ibis.null().cast("int64")
     no_code = no_number
     # A step links onwards: to [end] where its path ends, else to the next step if shown.
     links_on = rows.is_last | ((rows.position < query.max_steps) & rows.next_step.notnull())
@@ -376,6 +469,13 @@ def summarise(rows: ir.Table, names: ir.Table, query: PathsQuery) -> ir.Table:
         ends=(kind == 0) & rows.is_last,
     )
     counted = _users_and_count(keys, ["kind", "position", "step", "next_step", "ends"])
+    return _labelled(counted, names)
+
+
+def _labelled(counted: ir.Table, names: ir.Table) -> ir.Table:
+    """Counted ``kind, position, step, next_step, ends, users, count`` (kinds as numbers,
+    steps as codes) as ``summarise`` gives them: named, with source and target nodes."""
+    no_text = ibis.null().cast("string")
     counted = _named(_named(counted, "step", names), "next_step", names)
     kind = counted.kind
     return counted.select(
@@ -398,17 +498,97 @@ def summarise(rows: ir.Table, names: ir.Table, query: PathsQuery) -> ir.Table:
     )
 
 
-def top_paths(rows: ir.Table, names: ir.Table, query: PathsQuery) -> ir.Table:
-    """The most common shown sequences: ``step_1 .. step_N, complete, users, count``."""
-    shown = _shown(rows, query)
-    step_names = [f"step_{k}" for k in range(1, query.max_steps + 1)]
-    per_path = shown.group_by(["person_id", "unit"]).aggregate(
-        complete=ibis.ifelse(shown.is_last, 1, 0).max(),
-        **{
-            name: shown.step.max(where=shown.position == k)
-            for k, name in enumerate(step_names, start=1)
-        },
+def summarise_walked(per_path: ir.Table, names: ir.Table, query: PathsQuery) -> ir.Table:
+    """``summarise`` from ``walk``'s one row per path (whole paths: the first step is the
+    first shown, and a path ends at its length).
+
+    Positioned steps come from an ``unnest`` of positions 1..N, counted once per (step,
+    next step, person) for the links; the nodes re-count those per person; [start] → step
+    links are the nodes at position 1; the [start] and [end] nodes, entries and exits are
+    counted on the paths themselves.
+    """
+    n = query.max_steps
+    no_code, no_position = ibis.null().cast("int64"), ibis.null().cast("int64")
+    rows = per_path.mutate(_k=ibis.literal(list(range(1, n + 1))).unnest())
+    rows = rows.filter(rows._k <= rows.length)
+    step = ibis.cases(*((rows._k == k, rows[f"step_{k}"]) for k in range(1, n + 1)))
+    onwards = no_code
+    if n > 1:
+        onwards = ibis.cases(*((rows._k == k, rows[f"step_{k + 1}"]) for k in range(1, n)),
+                             else_=no_code)  # fmt: skip
+    keyed = rows.select(
+        "person_id",
+        position=rows._k.cast("int64"),
+        step=step,
+        next_step=ibis.ifelse(rows._k < rows.length, onwards, no_code),
+        ends=rows._k == rows.length,
     )
+    links = keyed.group_by(["position", "step", "next_step", "ends", "person_id"]).aggregate(
+        _rows=keyed.count()
+    )
+    nodes = links.group_by(["position", "step", "person_id"]).aggregate(_rows=links._rows.sum())
+    nodes = nodes.group_by(["position", "step"]).aggregate(
+        users=nodes.person_id.count(), count=nodes._rows.sum()
+    )
+    links = links.filter(links.next_step.notnull() | links.ends)  # a step cut at N: no link
+    links = links.group_by(["position", "step", "next_step", "ends"]).aggregate(
+        users=links.person_id.count(), count=links._rows.sum()
+    )
+
+    def counts(kind: int, table: ir.Table, **keys: Any) -> ir.Table:
+        columns = {"position": no_position, "step": no_code, "next_step": no_code, "ends": False}
+        columns.update(keys)
+        return table.select(
+            kind=ibis.literal(kind).cast("int64"),
+            **{name: ibis.literal(v) if isinstance(v, bool) else v for name, v in columns.items()},
+            users=table.users.cast("int64"),
+            count=table["count"].cast("int64"),
+        )
+
+    def whole(paths: ir.Table) -> ir.Table:  # one row, unless there are no paths
+        counted = paths.aggregate(users=paths.person_id.nunique(), count=paths.count())
+        return counted.filter(counted["count"] > 0)
+
+    buys = per_path.reaches_purchase
+    ends = per_path.select(
+        "person_id",
+        kind=ibis.ifelse(buys, 5, 6).cast("int64"),
+        step=ibis.ifelse(buys, per_path.step_1, per_path.last_step),
+    )
+    ends = _users_and_count(ends, ["kind", "step"])
+    first = nodes.filter(nodes.position == 1)
+    counted = ibis.union(
+        counts(0, links, position=links.position, step=links.step,
+               next_step=links.next_step, ends=links.ends),
+        counts(1, first, position=ibis.literal(0).cast("int64"), step=first.step),
+        counts(2, nodes, position=nodes.position, step=nodes.step),
+        counts(3, whole(per_path), position=ibis.literal(0).cast("int64"),
+               step=ibis.literal(START_CODE).cast("int64")),
+        counts(4, whole(per_path.filter(per_path.length <= n)),
+               step=ibis.literal(END_CODE).cast("int64")),
+        counts(5, ends.filter(ends.kind == 5), step=ends.step),
+        counts(6, ends.filter(ends.kind == 6), step=ends.step),
+    )  # fmt: skip
+    return _labelled(counted, names)
+
+
+def top_paths(
+    rows: ir.Table, names: ir.Table, query: PathsQuery, per_path: ir.Table | None = None
+) -> ir.Table:
+    """The most common shown sequences: ``step_1 .. step_N, complete, users, count``.
+
+    ``per_path`` (``person_id, step_1 .. step_N, complete``), when the caller has it, saves
+    gathering each path's shown steps from ``rows``."""
+    step_names = [f"step_{k}" for k in range(1, query.max_steps + 1)]
+    if per_path is None:
+        shown = _shown(rows, query)
+        per_path = shown.group_by(["person_id", "unit"]).aggregate(
+            complete=ibis.ifelse(shown.is_last, 1, 0).max(),
+            **{
+                name: shown.step.max(where=shown.position == k)
+                for k, name in enumerate(step_names, start=1)
+            },
+        )
     counted = _users_and_count(per_path, [*step_names, "complete"])
     order = [counted.users.desc(), counted["count"].desc()]
     # Codes follow the order of the names, and 0 sorts before them as "" does.
@@ -419,17 +599,24 @@ def top_paths(rows: ir.Table, names: ir.Table, query: PathsQuery) -> ir.Table:
     return top
 
 
-def answer(rows: ir.Table, codes: ir.Table, query: PathsQuery) -> ir.Table:
+def answer(
+    rows: ir.Table | None, codes: ir.Table, query: PathsQuery, per_path: ir.Table | None = None
+) -> ir.Table:
     """``summarise`` and ``top_paths`` (``kind = 'path'``) as one table, so that ``build``
-    (its windows) runs once: the query shares it between both halves."""
+    or ``walk`` (its windows) runs once: the query shares it between both halves. With
+    ``per_path`` (from ``walk``) and no ``rows``, both count from the paths."""
     names = [f"step_{k}" for k in range(1, query.max_steps + 1)]
     text, number = ibis.null().cast("string"), ibis.null().cast("int64")
-    counts = summarise(rows, codes, query)
+    if rows is None:
+        assert per_path is not None
+        counts = summarise_walked(per_path, codes, query)
+    else:
+        counts = summarise(rows, codes, query)
     counts = counts.select(
         "kind", "position", "step", "source", "target",
         **dict.fromkeys(names, text), complete=number, users="users", count="count",
     )  # fmt: skip
-    top = top_paths(rows, codes, query)
+    top = top_paths(rows, codes, query, per_path)  # type: ignore[arg-type]
     top = top.select(
         kind=ibis.literal("path"), position=number, step=text, source=text, target=text,
         **{name: top[name] for name in names}, complete=top.complete.cast("int64"),
@@ -439,9 +626,18 @@ def answer(rows: ir.Table, codes: ir.Table, query: PathsQuery) -> ir.Table:
     return counts.union(top)
 
 
+def query_of(tables: Tables, query: PathsQuery) -> ir.Table:
+    """The one expression ``run`` executes: ``walk`` for whole paths, else ``build``."""
+    if not whole_paths(query):
+        rows, codes = build(tables, query)
+        return answer(rows, codes, query)
+    per_path, codes = walk(tables, query)
+    per_path = per_path.mutate(complete=(per_path.length <= query.max_steps).cast("int64"))
+    return answer(None, codes, query, per_path=per_path)
+
+
 def run(tables: Tables, query: PathsQuery) -> PathsResult:
-    rows, codes = build(tables, query)
-    table = tables.execute(answer(rows, codes, query))
+    table = tables.execute(query_of(tables, query))
     is_path = table["kind"] == "path"
     names = [f"step_{k}" for k in range(1, query.max_steps + 1)]
     top = table[is_path]  # the order of top_paths, which a union does not keep

@@ -68,7 +68,13 @@ def is_page_view(events: ir.Table) -> ir.BooleanValue:
 
 
 def sessionize(
-    events: ir.Table, *, idle: timedelta = IDLE, max_length: timedelta = MAX_LENGTH
+    events: ir.Table,
+    *,
+    idle: timedelta = IDLE,
+    max_length: timedelta = MAX_LENGTH,
+    ties: tuple[str, ...] = (),
+    ahead: Callable[[ir.Table, Any], dict[str, ir.Value]] | None = None,
+    bounds: bool = False,
 ) -> ir.Table:
     """The behavioural events with ``session_number`` and ``session_key``.
 
@@ -94,15 +100,24 @@ def sessionize(
     partition by person instead (``dialect.whole_table_windows``). Client session ids are
     sorted and compared as ``dialect.sort_key`` (a 64-bit hash on DuckDB: text in the sort
     cost ~2× the window).
+
+    For callers that walk each session in order (paths): ``ties`` are columns appended to
+    the ordering (e.g. ``("message_id",)``), so a session's events come in one total order;
+    ``ahead(table, window)`` gives more window columns over that ordering (e.g. the next
+    steps, ``lead``), computed in pass 2 with the same sort; ``bounds`` adds
+    ``session_starts`` and ``session_ends`` (the first and last event of each session in
+    the ordering). A session's events are adjacent in the ordering (a client session's
+    sort together, a run's chunks follow each other), so ``lead(k)`` from its first event
+    is its (k+1)-th event while k is less than its length.
     """
     events = behaviour(events)
-    events = events.mutate(_sent=events.session_id.nullif(""))
     whole_table = dialect.whole_table_windows(dialect.engine_of(events))
-
-    events = events.mutate(_sent_order=dialect.sort_key(events._sent))
+    # NULL exactly where no client session id was sent; the windows carry no text.
+    events = events.mutate(_sent_order=dialect.sort_key(events.session_id.nullif("")))
 
     def ordered(table: ir.Table, **frame: Any) -> Any:
         order = [table._sent_order.asc(nulls_first=True), table.timestamp]
+        order += [table[name] for name in ties]
         if whole_table:
             return ibis.window(order_by=[table.person_id, *order], **frame)
         return ibis.window(group_by=table.person_id, order_by=order, **frame)
@@ -113,9 +128,19 @@ def sessionize(
         previous_seconds.isnull()
         | ~events.person_id.lag().over(ordered(events)).identical_to(events.person_id)
         | ~events._sent_order.lag().over(ordered(events)).identical_to(events._sent_order)
-        | (events._sent.isnull() & (seconds - previous_seconds > idle.total_seconds()))
+        | (events._sent_order.isnull() & (seconds - previous_seconds > idle.total_seconds()))
     )
-    events = events.mutate(_begins=begins)
+    pass_one: dict[str, ir.Value] = {"_begins": begins, "_previous_seconds": previous_seconds}
+    if ties:  # a total order: pass 2 sorts by its row numbers (one integer) instead
+        pass_one["_order"] = ibis.row_number().over(ordered(events))
+    events = events.mutate(**pass_one)
+    if ties:
+
+        def ordered(table: ir.Table, **frame: Any) -> Any:
+            if whole_table:
+                return ibis.window(order_by=table._order, **frame)
+            return ibis.window(group_by=table.person_id, order_by=table._order, **frame)
+
     so_far = ordered(events, range=(None, 0))
     seconds = events.timestamp.epoch_seconds()
     if whole_table:  # the running max must not carry over from the previous person
@@ -124,18 +149,39 @@ def sessionize(
     else:
         person_mark, mark = ibis.literal(0.0), seconds
     latest_mark = ibis.ifelse(events._begins, mark, ibis.null()).max().over(so_far)
-    events = events.mutate(
-        _run=events._begins.cast("int64").sum().over(so_far),
-        _run_start=(latest_mark - person_mark).cast("float64"),
-    )
-    chunk = ((seconds - events._run_start) / max_length.total_seconds()).floor().cast("int64")
-    chunk = ibis.ifelse(events._sent.isnull(), chunk, 0)
+    pass_two: dict[str, ir.Value] = {
+        "_run": events._begins.cast("int64").sum().over(so_far),
+        "_run_start": (latest_mark - person_mark).cast("float64"),
+    }
+    if bounds:
+        pass_two["_next_begins"] = events._begins.lead().over(ordered(events))
+        pass_two["_next_seconds"] = seconds.lead().over(ordered(events))
+    if ahead is not None:
+        pass_two.update(ahead(events, ordered(events)))
+    events = events.mutate(**pass_two)
+
+    def chunk_of(at: ir.NumericValue) -> ir.IntegerValue:
+        chunk = ((at - events._run_start) / max_length.total_seconds()).floor().cast("int64")
+        return ibis.ifelse(events._sent_order.isnull(), chunk, 0)
+
+    chunk = chunk_of(events.timestamp.epoch_seconds())
     number = events._run * RUN_STRIDE + chunk
     events = events.mutate(
         session_number=number,
         session_key=events.person_id.cast("string") + ibis.literal("-") + number.cast("string"),
     )
-    return events.drop("_sent", "_sent_order", "_begins", "_run", "_run_start")
+    helpers = ["_sent_order", "_begins", "_previous_seconds", "_run", "_run_start"]
+    helpers += ["_order"] if ties else []
+    if bounds:
+        # The previous and next events are in the same run unless a run begins between;
+        # then the same run start tells whether a 24-hour cut falls between them.
+        events = events.mutate(
+            session_starts=events._begins | (chunk_of(events._previous_seconds) != chunk),
+            session_ends=events._next_begins.fill_null(True)
+            | (chunk_of(events._next_seconds) != chunk),
+        )
+        helpers += ["_next_begins", "_next_seconds"]
+    return events.drop(*helpers)
 
 
 def build(

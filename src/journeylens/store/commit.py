@@ -184,6 +184,13 @@ def _persist_graph(
                 f"UPDATE {table} SET person_id = m.target FROM merge_map m"
                 f" WHERE {table}.person_id = m.source"
             )
+        # Static segments keep the person under the surviving id (once, if both were in).
+        con.execute(
+            "INSERT INTO segment_members SELECT DISTINCT s.segment_id, m.target"
+            " FROM segment_members s JOIN merge_map m ON s.person_id = m.source"
+            " ON CONFLICT DO NOTHING"
+        )
+        con.execute("DELETE FROM segment_members WHERE person_id IN (SELECT source FROM merge_map)")
 
     # Every person seen in this batch: first/last seen and identification.
     seen: dict[int, list[Any]] = {}

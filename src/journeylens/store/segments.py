@@ -52,10 +52,10 @@ def create_static(
                 datetime.now(UTC).replace(tzinfo=None),
             ],
         )
-        table = pa.table(  # noqa: F841 - read by name in the next statement
+        new_members = pa.table(  # noqa: F841 - read by name in the next statement
             {"segment_id": [segment_id] * len(members), "person_id": pa.array(members, pa.int64())}
         )
-        con.execute("INSERT INTO segment_members SELECT segment_id, person_id FROM table")
+        con.execute("INSERT INTO segment_members SELECT segment_id, person_id FROM new_members")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -46,7 +46,8 @@ def body_from_params(analysis: Analysis, items: Iterable[tuple[str, str]]) -> di
     lists = list_fields(analysis)
     body: dict[str, Any] = {}
     for key, value in items:
-        name = ALIASES.get(key, key)
+        alias = ALIASES.get(key)
+        name = alias if alias in analysis.query.model_fields else key
         if value == "" and name in analysis.query.model_fields:
             continue
         if name in lists:

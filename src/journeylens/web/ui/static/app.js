@@ -16,6 +16,8 @@ function drawCharts(root = document) {
       { margin: { t: 24, r: 16, b: 48, l: 56 }, font: { family: "system-ui, sans-serif", size: 12 },
         paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)" },
       spec.layout || {});
+    // Margins merge key by key: a page setting only the left margin keeps the others.
+    layout.margin = Object.assign({ t: 24, r: 16, b: 48, l: 56 }, (spec.layout || {}).margin || {});
     window.Plotly.newPlot(el, spec.data, layout, { displaylogo: false, responsive: true });
     el.dataset.drawn = "true";
   }
@@ -55,3 +57,115 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 window.journeylens = { csrfToken, drawCharts, busy };
+
+// Funnel builder (funnels): a step may be any of several events, written "A|B". The event
+// suggestions (<datalist>) follow the text after the last "|", so each further event is
+// picked from the same list as the first. Forms with data-confirm="question" ask first.
+document.addEventListener("DOMContentLoaded", () => {
+  const original = new Map(); // datalist id -> [{value, label}] as the server sent it
+  const suggest = (input) => {
+    const list = input.list;
+    if (!list) return;
+    if (!original.has(list.id)) {
+      original.set(list.id, [...list.options].map((o) => ({ value: o.value, label: o.label })));
+    }
+    const cut = input.value.lastIndexOf("|");
+    const prefix = cut < 0 ? "" : input.value.slice(0, cut + 1);
+    if (list.dataset.prefix === prefix) return;
+    list.dataset.prefix = prefix;
+    list.replaceChildren(...original.get(list.id).map(({ value, label }) => {
+      const option = document.createElement("option");
+      option.value = prefix + value;
+      if (label && label !== value) option.label = label;
+      return option;
+    }));
+  };
+  for (const type of ["input", "focusin"]) {
+    document.addEventListener(type, (event) => {
+      if (event.target.matches?.("input[data-any-of]")) suggest(event.target);
+    });
+  }
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
+});
+
+// Data pages (live events): <section data-live-stream="URL"> opens a server-sent event
+// stream; each message is one new event (JSON), added at the top of [data-live-rows] (text
+// only, never HTML), and "counts" messages redraw the per-minute bars [data-live-minutes].
+function liveStream() {
+  const root = document.querySelector("[data-live-stream]");
+  if (!root || !window.EventSource) return;
+  const rows = root.querySelector("[data-live-rows]");
+  const seen = new Set([...rows.querySelectorAll("tr[data-id]")].map((tr) => tr.dataset.id));
+  const status = document.querySelector("[data-live-status]");
+  const setStatus = (state) => {
+    if (!status) return;
+    status.dataset.state = state;
+    status.textContent = status.dataset[state] || state;
+  };
+  const cell = (text, className) => {
+    const td = document.createElement("td");
+    td.textContent = text == null || text === "" ? "–" : String(text);
+    td.dir = "auto";
+    if (className) td.className = className;
+    return td;
+  };
+  let fresh = 0;
+  const source = new EventSource(root.dataset.liveStream);
+  source.addEventListener("open", () => setStatus("live"));
+  source.addEventListener("error", () => {
+    setStatus(source.readyState === EventSource.CLOSED ? "closed" : "lost");
+  });
+  source.addEventListener("message", (message) => {
+    const event = JSON.parse(message.data);
+    if (seen.has(event.message_id)) return;
+    seen.add(event.message_id);
+    const tr = document.createElement("tr");
+    tr.dataset.id = event.message_id;
+    tr.className = "fresh";
+    tr.append(
+      cell(String(event.received_at).replace("T", " ").slice(0, 19), "when"),
+      cell(event.event || event.type), cell(event.type),
+      cell(event.user_id || event.anonymous_id), cell(event.channel), cell(event.source));
+    rows.prepend(tr);
+    while (rows.children.length > 200) rows.lastElementChild.remove();
+    rows.closest("table").hidden = false;
+    root.querySelector("[data-live-empty]")?.setAttribute("hidden", "");
+    fresh += 1;
+    const counter = root.querySelector("[data-live-new]");
+    if (counter) {
+      counter.textContent = fresh.toLocaleString();
+      counter.closest("[data-live-new-wrap]")?.removeAttribute("hidden");
+    }
+  });
+  source.addEventListener("counts", (message) => {
+    const minutes = JSON.parse(message.data).per_minute;
+    const bars = root.querySelector("[data-live-minutes]");
+    const busiest = Math.max(0, ...minutes.map((m) => m.events));
+    bars.replaceChildren(...minutes.map(({ minute, events }) => {
+      const box = document.createElement("div");
+      box.className = "minute";
+      box.dataset.minute = minute;
+      box.dataset.count = events;
+      box.title = (bars.dataset.label || "{minute}: {count}")
+        .replace("{minute}", String(minute).slice(11, 16)).replace("{count}", events);
+      const bar = document.createElement("span");
+      bar.className = "bar";
+      bar.style.height = busiest ? `${(events / busiest) * 100}%` : "0";
+      box.append(bar);
+      return box;
+    }));
+    const total = root.querySelector("[data-live-total]");
+    if (total) total.textContent = minutes.reduce((sum, m) => sum + m.events, 0).toLocaleString();
+    const axis = root.querySelectorAll(".minute-axis span");
+    if (axis.length === 2 && minutes.length) {
+      axis[0].textContent = String(minutes[0].minute).slice(11, 16);
+      axis[1].textContent = `${String(minutes[minutes.length - 1].minute).slice(11, 16)} UTC`;
+    }
+  });
+  window.addEventListener("pagehide", () => source.close());
+}
+document.addEventListener("DOMContentLoaded", liveStream);
