@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import orjson
 
+from journeylens.store.sql import dicts
+
 SEARCH_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
 MAX_ROWS = 100  # orders and feedback shown on a profile (the newest)
@@ -53,11 +55,6 @@ _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 _NOT_DIGIT = re.compile(r"\D+")
 
 Cursor = duckdb.DuckDBPyConnection
-
-
-def _rows(cursor: Cursor) -> list[dict[str, Any]]:
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def local_time(value: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -149,7 +146,7 @@ def search(cursor: Cursor, query: str, *, page: int = 1, zone: ZoneInfo) -> dict
     total = int(total[0]) if total else 0
     pages = max(1, -(-total // SEARCH_PAGE_SIZE))
     page = min(max(1, page), pages)
-    found = _rows(
+    found = dicts(
         cursor.execute(
             f"""
             WITH matched AS ({_MATCHED}),
@@ -212,7 +209,7 @@ def merged_into(cursor: Cursor, person_id: int) -> int | None:
 
 
 def person(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any] | None:
-    found = _rows(cursor.execute("SELECT * FROM persons WHERE person_id = ?", [person_id]))
+    found = dicts(cursor.execute("SELECT * FROM persons WHERE person_id = ?", [person_id]))
     if not found:
         return None
     row = found[0]
@@ -223,7 +220,7 @@ def person(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any] | N
 
 
 def identities(cursor: Cursor, person_id: int, zone: ZoneInfo) -> list[dict[str, Any]]:
-    found = _rows(
+    found = dicts(
         cursor.execute(
             "SELECT distinct_id, kind, created_at FROM identities WHERE person_id = ?"
             " ORDER BY CASE kind WHEN 'user' THEN 0 WHEN 'email' THEN 1 WHEN 'phone' THEN 2"
@@ -237,7 +234,7 @@ def identities(cursor: Cursor, person_id: int, zone: ZoneInfo) -> list[dict[str,
 
 
 def channel_mix(cursor: Cursor, person_id: int) -> list[dict[str, Any]]:
-    found = _rows(
+    found = dicts(
         cursor.execute(
             "SELECT channel, count(*) AS events FROM events WHERE person_id = ?"
             " GROUP BY channel ORDER BY events DESC, channel",
@@ -289,7 +286,7 @@ def timeline(
     total = int(counted[0]) if counted else 0
     pages = max(1, -(-total // TIMELINE_PAGE_SIZE))
     page = min(max(1, page), pages)
-    found = _rows(
+    found = dicts(
         cursor.execute(
             "SELECT message_id, timestamp, channel, type, event, properties, traits, path"
             f" FROM events WHERE {where}"
@@ -311,7 +308,7 @@ def orders(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any]:
     counted = cursor.execute(
         "SELECT count(*) FROM orders WHERE person_id = ?", [person_id]
     ).fetchone()
-    found = _rows(
+    found = dicts(
         cursor.execute(
             "SELECT order_id, ordered_at, revenue, currency, channel, status, source"
             " FROM orders WHERE person_id = ? ORDER BY ordered_at DESC, order_id LIMIT ?",
@@ -320,7 +317,7 @@ def orders(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any]:
     )
     items: dict[str, list[dict[str, Any]]] = {}
     if found:
-        for item in _rows(
+        for item in dicts(
             cursor.execute(
                 "SELECT order_id, product_id, name, category, price, quantity FROM order_items"
                 " WHERE order_id IN (SELECT unnest($ids)) ORDER BY order_id, line",
@@ -329,7 +326,7 @@ def orders(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any]:
         ):
             items.setdefault(item.pop("order_id"), []).append(item)
     totals: dict[str, float] = {}
-    for row in _rows(
+    for row in dicts(
         cursor.execute(
             "SELECT coalesce(currency, '') AS currency, sum(revenue) AS revenue FROM orders"
             " WHERE person_id = ? AND status = 'completed' AND revenue IS NOT NULL"
@@ -348,7 +345,7 @@ def feedback(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any]:
     counted = cursor.execute(
         "SELECT count(*) FROM feedback WHERE person_id = ?", [person_id]
     ).fetchone()
-    found = _rows(
+    found = dicts(
         cursor.execute(
             "SELECT feedback_id, created_at, kind, channel, text, rating, nps, language,"
             " product_id, json_extract_string(properties, '$.name') AS product_name, order_id,"
@@ -363,7 +360,7 @@ def feedback(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any]:
 
 
 def segments(cursor: Cursor, person_id: int) -> list[dict[str, Any]]:
-    return _rows(
+    return dicts(
         cursor.execute(
             "SELECT s.segment_id, s.name, s.kind FROM segment_members m"
             " JOIN segments s USING (segment_id) WHERE m.person_id = ? ORDER BY s.name",

@@ -12,16 +12,13 @@ from typing import Any
 
 import duckdb
 
+from journeylens.store.sql import dicts
+
 PAGES = ("trends", "funnels", "paths", "retention", "lifecycle", "stages")
 
 
 class InsightError(ValueError):
     pass
-
-
-def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def save(
@@ -57,7 +54,7 @@ def save(
 
 
 def get(con: duckdb.DuckDBPyConnection, insight_id: str) -> dict[str, Any]:
-    found = _rows(con.execute("SELECT * FROM insights WHERE insight_id = ?", [insight_id]))
+    found = dicts(con.execute("SELECT * FROM insights WHERE insight_id = ?", [insight_id]))
     if not found:
         raise InsightError(f"No insight {insight_id!r}.")
     return found[0]
@@ -65,7 +62,7 @@ def get(con: duckdb.DuckDBPyConnection, insight_id: str) -> dict[str, Any]:
 
 def list_all(con: duckdb.DuckDBPyConnection, *, pinned_only: bool = False) -> list[dict[str, Any]]:
     where = "WHERE pinned" if pinned_only else ""
-    return _rows(con.execute(f"SELECT * FROM insights {where} ORDER BY created_at DESC, name"))
+    return dicts(con.execute(f"SELECT * FROM insights {where} ORDER BY created_at DESC, name"))
 
 
 def set_pinned(con: duckdb.DuckDBPyConnection, insight_id: str, pinned: bool) -> dict[str, Any]:

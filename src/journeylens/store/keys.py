@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import os
 import secrets
-import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from journeylens.store import private_file
 
 KINDS = ("write", "read", "admin")
 PREFIX = {"write": "jlw_", "read": "jlr_", "admin": "jla_"}
@@ -51,21 +50,10 @@ class KeyStore:
 
     # ---- file ----------------------------------------------------------------------
     def _read(self) -> list[ApiKey]:
-        try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return []
-        return [ApiKey(**item) for item in data.get("keys", [])]
+        return [ApiKey(**item) for item in private_file.read_items(self.file, "keys")]
 
     def _write(self, keys: list[ApiKey]) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".keys-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"keys": [asdict(k) for k in keys]}, out, indent=2)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.file)
+        private_file.write_items(self.file, "keys", [asdict(item) for item in keys])
 
     def list(self) -> list[ApiKey]:
         return self._read()
@@ -102,10 +90,7 @@ class KeyStore:
         self._extra[_digest(secret)] = kind
 
     def _refresh(self) -> None:
-        try:
-            mtime = self.file.stat().st_mtime
-        except FileNotFoundError:
-            mtime = None
+        mtime = private_file.mtime(self.file)
         if mtime != self._mtime:
             self._by_digest = {k.sha256: k for k in self._read() if k.active}
             self._mtime = mtime

@@ -14,14 +14,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from journeylens.store.sql import dicts
+
 
 class SegmentError(ValueError):
     pass
-
-
-def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def create_static(
@@ -64,7 +61,7 @@ def create_static(
 
 
 def get(con: duckdb.DuckDBPyConnection, segment_id: str) -> dict[str, Any]:
-    found = _rows(
+    found = dicts(
         con.execute(
             "SELECT s.*, (SELECT count(*) FROM segment_members m WHERE m.segment_id = s.segment_id)"
             " AS persons FROM segments s WHERE segment_id = ?",
@@ -79,7 +76,7 @@ def get(con: duckdb.DuckDBPyConnection, segment_id: str) -> dict[str, Any]:
 
 
 def list_all(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    rows = _rows(
+    rows = dicts(
         con.execute(
             "SELECT s.*, count(m.person_id) AS persons FROM segments s"
             " LEFT JOIN segment_members m USING (segment_id)"

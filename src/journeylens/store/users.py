@@ -12,10 +12,7 @@ analysis; the same rights as a read key).
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -23,6 +20,8 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from journeylens.store import private_file
 
 ROLES = ("admin", "member")
 LANGUAGES = ("en", "zh")
@@ -62,21 +61,10 @@ class UserStore:
 
     # ---- file ----------------------------------------------------------------------
     def _read(self) -> list[User]:
-        try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return []
-        return [User(**item) for item in data.get("users", [])]
+        return [User(**item) for item in private_file.read_items(self.file, "users")]
 
     def _write(self, users: list[User]) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".users-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"users": [asdict(u) for u in users]}, out, indent=2, ensure_ascii=False)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.file)
+        private_file.write_items(self.file, "users", [asdict(item) for item in users])
 
     def _update(self, name: str, **changes: str) -> User:
         with self._lock:
@@ -143,10 +131,7 @@ class UserStore:
 
     # ---- verification (server side) ---------------------------------------------------
     def _refresh(self) -> None:
-        try:
-            mtime = self.file.stat().st_mtime
-        except FileNotFoundError:
-            mtime = None
+        mtime = private_file.mtime(self.file)
         if mtime != self._mtime:
             self._by_name = {u.name: u for u in self._read()}
             self._mtime = mtime
