@@ -140,3 +140,38 @@ def test_the_first_serve_creates_an_admin_and_prints_its_password_once(tmp_path)
     again = Server(tmp_path / "fresh").start()
     again.stop()
     assert "with the password" not in again.log.read_text()
+
+
+def test_no_page_or_api_route_answers_an_anonymous_visitor(shop):
+    from journeylens.web.app import create_app
+
+    open_routes = {"/healthz", "/signin", "/static/plotly.min.js"}
+    collector = ("/v1/", "/batch", "/capture", "/e/", "/i/", "/track", "/engage", "/s/", "/decide")
+    checked = 0
+    with httpx.Client(base_url=shop.url, headers={"Accept": "text/html"}) as client:
+        for full_path, route in _api_routes(create_app(shop.workspace).routes):
+            if full_path in open_routes or full_path.startswith(collector):
+                continue  # the collector takes write keys; its own tests check them
+            path = full_path.replace("{", "").replace("}", "")  # /customers/person_id
+            for method in route.methods - {"HEAD"}:
+                answer = client.request(method, path)
+                assert answer.status_code in (303, 401, 403), (
+                    f"{method} {full_path}: {answer.status_code}"
+                )
+                if answer.status_code == 303:
+                    assert answer.headers["location"].startswith("/signin"), full_path
+                checked += 1
+    assert checked >= 30
+
+
+def _api_routes(routes, prefix=""):
+    """Every APIRoute with its full path, through included routers (kept nested by FastAPI)."""
+    from fastapi.routing import APIRoute
+
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+        elif hasattr(route, "original_router"):
+            yield from _api_routes(
+                route.original_router.routes, prefix + route.include_context.prefix
+            )
