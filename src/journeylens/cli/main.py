@@ -216,6 +216,9 @@ def run_server(workspace: Path, host: str, port: int, log_level: str = "warning"
             port=port,
             log_level=log_level,
             access_log=False,
+            # A stop waits for open requests this long at most (a live page's event stream
+            # ends by itself; this is the backstop), then the writer drains as always.
+            timeout_graceful_shutdown=10,
         )
     finally:
         server_file.unlink(missing_ok=True)
