@@ -90,3 +90,19 @@ def test_every_file_the_readme_links_exists():
     assert any(t.endswith(".png") for t in targets), "the README shows no screenshot"
     for target in targets:
         assert (ROOT / target).exists(), f"README links {target}, which does not exist"
+
+
+def test_package_data_covers_every_web_ui_file():
+    import fnmatch
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    globs = project["tool"]["setuptools"]["package-data"]["journeylens.web.ui"]
+    ui = ROOT / "src" / "journeylens" / "web" / "ui"
+    for file in ui.rglob("*"):
+        if file.is_dir() or file.suffix in (".py", ".pyc"):
+            continue
+        relative = file.relative_to(ui).as_posix()
+        assert any(fnmatch.fnmatch(relative, g) for g in globs), (
+            f"{relative} would not be installed"
+        )
