@@ -1,4 +1,4 @@
-"""Whole paths take a fast formulation (``paths.walk``: one ordered pass that reads each
+"""Whole paths take a fast formulation (``paths_walk.walk``: one ordered pass that reads each
 session's next steps, one row per path); on random journeys it must give exactly what the
 general one (``paths.build``: sessionize, then number the steps of each path) gives."""
 
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journeylens.analyses import dialect, paths
+from journeylens.analyses import dialect, paths, paths_walk
 from journeylens.analyses.base import Tables
 
 T0 = datetime(2025, 3, 3, 10, 0, 0)
@@ -61,7 +61,7 @@ def compiled(params: str, whole_table: bool) -> tuple[str, str]:
     con.create_table("events", schema=ibis.schema(SCHEMA))
     tables = Tables(con)
     query = paths.PathsQuery.parse({"purchase_event": "Buy", **json.loads(params)})
-    assert paths.whole_paths(query)
+    assert paths_walk.whole_paths(query)
     original = dialect.whole_table_windows
     dialect.whole_table_windows = lambda engine: whole_table
     try:
@@ -116,7 +116,7 @@ def test_walk_equals_the_general_formulation(whole_table, drawn):
 
 
 def test_only_whole_paths_walk():
-    assert paths.whole_paths(paths.PathsQuery.parse({"per": "person", "max_steps": 3}))
+    assert paths_walk.whole_paths(paths.PathsQuery.parse({"per": "person", "max_steps": 3}))
     for params in (
         {"start_event": "/"},
         {"end_event": "Buy"},
@@ -124,4 +124,4 @@ def test_only_whole_paths_walk():
         {"include": "pages"},
         {"exclude": ["/"]},
     ):
-        assert not paths.whole_paths(paths.PathsQuery.parse(params))
+        assert not paths_walk.whole_paths(paths.PathsQuery.parse(params))
