@@ -60,11 +60,8 @@ def signed_in(request: Request, state: ServerState) -> tuple[User, Session] | No
         found = None
         token = request.cookies.get(sessions.COOKIE)
         if token:
-            cursor = state.workspace.con.cursor()
-            try:
+            with state.cursor() as cursor:
                 session = sessions.find(cursor, token)
-            finally:
-                cursor.close()
             user = state.users.get(session.user_name) if session else None
             found = (user, session) if user and session else None
         request.state.signed_in = found
@@ -123,12 +120,8 @@ def get_cursor(state: StateDep):  # type: ignore[no-untyped-def]
 
     Reads see every event acknowledged before the request (the loader catches up first).
     """
-    state.loader.wait_for(timeout=5.0)
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor(caught_up=True) as cursor:
         yield cursor
-    finally:
-        cursor.close()
 
 
 CursorDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_cursor)]

@@ -79,11 +79,8 @@ def tables(state: ServerState, cursor: Any) -> Tables:
 
 def run(state: ServerState, analysis: Analysis, query: Any) -> dict[str, Any]:
     """The analysis's JSON answer, or a 400 with its message for a query it cannot answer."""
-    state.loader.wait_for(timeout=5.0)
-    cursor = state.workspace.con.cursor()
-    try:
-        return analysis.run(tables(state, cursor), query).to_dict()
-    except AnalysisError as error:
-        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
-    finally:
-        cursor.close()
+    with state.cursor(caught_up=True) as cursor:
+        try:
+            return analysis.run(tables(state, cursor), query).to_dict()
+        except AnalysisError as error:
+            raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+import duckdb
 
 from journeylens.plan.enforce import PlanStore
 from journeylens.store.journal import Journal
@@ -23,3 +27,16 @@ class ServerState:
     journal: Journal
     loader: Loader
     max_lag_bytes: int
+
+    @contextmanager
+    def cursor(self, *, caught_up: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for one request (DuckDB connections are not shared across
+        threads), closed afterwards; ``caught_up`` first waits until every event acknowledged
+        before the request is loaded, so reads see it."""
+        if caught_up:
+            self.loader.wait_for(timeout=5.0)
+        cursor = self.workspace.con.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()

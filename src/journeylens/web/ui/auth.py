@@ -86,11 +86,8 @@ def signin(
     user = state.users.verify(name.strip(), password)
     if user is None:
         return _signin_page(request, safe_next(next), "signin.wrong", 401)
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor() as cursor:
         token, _ = sessions.start(cursor, user.name)
-    finally:
-        cursor.close()
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         sessions.COOKIE,
@@ -107,11 +104,8 @@ def signout(
     request: Request, state: StateDep, viewer: ViewerDep, csrf_token: Annotated[str, Form()] = ""
 ) -> Response:
     check_csrf(viewer, csrf_token)
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor() as cursor:
         sessions.end(cursor, request.cookies.get(sessions.COOKIE))
-    finally:
-        cursor.close()
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(sessions.COOKIE, path="/")
     return response

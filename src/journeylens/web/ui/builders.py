@@ -81,31 +81,30 @@ def values(body: dict[str, Any], name: str) -> list[str]:
     return [str(v) for v in found] if isinstance(found, list | tuple) else [str(found)]
 
 
-def event_names(state: ServerState, limit: int = 200) -> list[str]:
-    """The event names seen in the workspace, most frequent first (for pickers)."""
-    cursor = state.workspace.con.cursor()
-    try:
+def event_counts(state: ServerState, limit: int = 200) -> list[dict[str, Any]]:
+    """The event names seen in the workspace with their counts, most frequent first."""
+    with state.cursor() as cursor:
         rows = cursor.execute(
-            "SELECT event FROM events WHERE event IS NOT NULL AND event <> ''"
-            " GROUP BY event ORDER BY count(*) DESC, event LIMIT ?",
+            "SELECT event, count(*) AS n FROM events WHERE event IS NOT NULL AND event <> ''"
+            " GROUP BY event ORDER BY n DESC, event LIMIT ?",
             [limit],
         ).fetchall()
-    finally:
-        cursor.close()
-    return [row[0] for row in rows]
+    return [{"event": name, "count": int(n)} for name, n in rows]
+
+
+def event_names(state: ServerState, limit: int = 200) -> list[str]:
+    """The event names seen in the workspace, most frequent first (for pickers)."""
+    return [row["event"] for row in event_counts(state, limit)]
 
 
 def page_paths(state: ServerState, limit: int = 100) -> list[str]:
     """The most visited page paths (page and screen steps for the paths builder)."""
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor() as cursor:
         rows = cursor.execute(
             "SELECT path FROM events WHERE type IN ('page', 'screen') AND path IS NOT NULL"
             " GROUP BY path ORDER BY count(*) DESC, path LIMIT ?",
             [limit],
         ).fetchall()
-    finally:
-        cursor.close()
     return [row[0] for row in rows]
 
 

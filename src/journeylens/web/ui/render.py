@@ -111,11 +111,8 @@ class Period:
 
 
 def latest_day(state: ServerState) -> date:
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor() as cursor:
         row = cursor.execute("SELECT max(timestamp) FROM events").fetchone()
-    finally:
-        cursor.close()
     return row[0].date() if row and row[0] else date.today()
 
 

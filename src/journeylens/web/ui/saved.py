@@ -9,8 +9,5 @@ from journeylens.web.state import ServerState
 
 
 def pinned(state: ServerState) -> list[dict[str, Any]]:
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor() as cursor:
         return insights.list_all(cursor, pinned_only=True)
-    finally:
-        cursor.close()

@@ -24,7 +24,6 @@ from journeylens.web.ui import i18n
 from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page
 
 router = APIRouter(include_in_schema=False)
-LOAD_WAIT_SECONDS = 5.0
 
 
 def _page_number(request: Request) -> int:
@@ -62,12 +61,8 @@ def _zone(state: ServerState) -> ZoneInfo:
 @router.get("/customers")
 def customers(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDep) -> Response:
     query = request.query_params.get("q", "")
-    state.loader.wait_for(timeout=LOAD_WAIT_SECONDS)
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor(caught_up=True) as cursor:
         found = profiles.search(cursor, query, page=_page_number(request), zone=_zone(state))
-    finally:
-        cursor.close()
     return page(
         request,
         "customers.html",
@@ -125,10 +120,8 @@ def channel_chart(channels: list[dict[str, Any]], events_label: str) -> dict[str
 def customer(
     key: str, request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDep
 ) -> Response:
-    state.loader.wait_for(timeout=LOAD_WAIT_SECONDS)
     channel = request.query_params.get("channel") or None
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor(caught_up=True) as cursor:
         person_id = int(key) if key.isdigit() and len(key) < 19 else None
         found = None
         if person_id is not None:
@@ -143,8 +136,6 @@ def customer(
             if moved is not None and moved != person_id:
                 target = _url(request, f"/customers/{moved}", page=None)
                 return RedirectResponse(target, status_code=303)
-    finally:
-        cursor.close()
     if found is None:
         return _not_found(request, viewer, period, key)
     _ = i18n.text(viewer.user.language)

@@ -25,7 +25,7 @@ from journeylens.analyses.expr import split_event_text
 from journeylens.web import runs
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
-from journeylens.web.ui import i18n
+from journeylens.web.ui import builders, i18n
 from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, analysis_body, page
 
 router = APIRouter(include_in_schema=False)
@@ -46,20 +46,6 @@ _STEP_RANGE = re.compile(r"\s*:\s*\d+\s*-\s*\d+\s*$")  # an exclusion's ":1-2"
 
 def _analysis() -> Any:
     return registry.get("funnel")
-
-
-def event_names(state: ServerState, limit: int = MAX_EVENT_NAMES) -> list[dict[str, Any]]:
-    """The event names seen in the workspace, most frequent first."""
-    cursor = state.workspace.con.cursor()
-    try:
-        rows = cursor.execute(
-            "SELECT event, count(*) AS n FROM events WHERE event IS NOT NULL"
-            " GROUP BY event ORDER BY n DESC, event LIMIT ?",
-            [limit],
-        ).fetchall()
-    finally:
-        cursor.close()
-    return [{"event": name, "count": int(n)} for name, n in rows]
 
 
 def builder_state(request: Request) -> dict[str, Any]:
@@ -137,15 +123,12 @@ def dropped_person_ids(
                 "of this funnel.",
             },
         )
-    state.loader.wait_for(timeout=5.0)
-    cursor = state.workspace.con.cursor()
-    try:
-        tables = runs.tables(state, cursor)
-        ids = tables.execute(funnel.person_ids(tables, query, "dropped", step))
-    except AnalysisError as error:
-        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
-    finally:
-        cursor.close()
+    with state.cursor(caught_up=True) as cursor:
+        try:
+            tables = runs.tables(state, cursor)
+            ids = tables.execute(funnel.person_ids(tables, query, "dropped", step))
+        except AnalysisError as error:
+            raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
     described = {
         "analysis": "funnels",
         "query": query_string.lstrip("?"),
@@ -227,7 +210,7 @@ def funnels(request: Request, state: StateDep, viewer: ViewerDep, period: Period
     data: dict[str, Any] = {
         "period": {"from": period.start, "to": period.end},
         "query": form,
-        "event_names": event_names(state),
+        "event_names": builders.event_counts(state, MAX_EVENT_NAMES),
         "result": None,
         "error": None,
     }

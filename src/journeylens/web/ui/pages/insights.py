@@ -32,11 +32,8 @@ def _bad(message: str, status: int = 400) -> HTTPException:
 
 @router.get("/insights")
 def insight_list(request: Request, state: StateDep, viewer: ViewerDep) -> Response:
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor() as cursor:
         rows = insights.list_all(cursor)
-    finally:
-        cursor.close()
     for row in rows:
         row["url"] = f"/{row['analysis']}?{row['query']}"
     saved = request.query_params.get("saved")
@@ -60,20 +57,18 @@ def save_insight(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(viewer, csrf_token)
-    cursor = state.workspace.con.cursor()
-    try:
-        saved = insights.save(
-            cursor,
-            name,
-            analysis,
-            clean_query(query),
-            created_by=viewer.user.name,
-            pinned=pinned not in ("", "0", "false"),
-        )
-    except insights.InsightError as error:
-        raise _bad(str(error)) from None
-    finally:
-        cursor.close()
+    with state.cursor() as cursor:
+        try:
+            saved = insights.save(
+                cursor,
+                name,
+                analysis,
+                clean_query(query),
+                created_by=viewer.user.name,
+                pinned=pinned not in ("", "0", "false"),
+            )
+        except insights.InsightError as error:
+            raise _bad(str(error)) from None
     return RedirectResponse(f"/insights?saved={saved['insight_id']}", status_code=303)
 
 
@@ -86,13 +81,11 @@ def pin_insight(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(viewer, csrf_token)
-    cursor = state.workspace.con.cursor()
-    try:
-        insights.set_pinned(cursor, insight_id, pinned not in ("", "0", "false"))
-    except insights.InsightError as error:
-        raise _bad(str(error), 404) from None
-    finally:
-        cursor.close()
+    with state.cursor() as cursor:
+        try:
+            insights.set_pinned(cursor, insight_id, pinned not in ("", "0", "false"))
+        except insights.InsightError as error:
+            raise _bad(str(error), 404) from None
     return RedirectResponse("/insights", status_code=303)
 
 
@@ -104,11 +97,9 @@ def delete_insight(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(viewer, csrf_token)
-    cursor = state.workspace.con.cursor()
-    try:
-        insights.delete(cursor, insight_id)
-    except insights.InsightError as error:
-        raise _bad(str(error), 404) from None
-    finally:
-        cursor.close()
+    with state.cursor() as cursor:
+        try:
+            insights.delete(cursor, insight_id)
+        except insights.InsightError as error:
+            raise _bad(str(error), 404) from None
     return RedirectResponse("/insights", status_code=303)

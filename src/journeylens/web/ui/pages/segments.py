@@ -41,8 +41,7 @@ def _people(state: ServerState, person_ids: list[int]) -> list[dict[str, Any]]:
     segment was saved has none)."""
     if not person_ids:
         return []
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor() as cursor:
         cursor.execute(
             f"SELECT person_id, {', '.join(PERSON_COLUMNS)} FROM persons"
             " WHERE list_contains(?, person_id)",
@@ -50,18 +49,13 @@ def _people(state: ServerState, person_ids: list[int]) -> list[dict[str, Any]]:
         )
         columns = [d[0] for d in cursor.description]
         found = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
-    finally:
-        cursor.close()
     return [found.get(p, {"person_id": p, **dict.fromkeys(PERSON_COLUMNS)}) for p in person_ids]
 
 
 @router.get("/segments")
 def segment_list(request: Request, state: StateDep, viewer: ViewerDep) -> Response:
-    cursor = state.workspace.con.cursor()
-    try:
+    with state.cursor() as cursor:
         rows = segments.list_all(cursor)
-    finally:
-        cursor.close()
     return page(request, "segments.html", {"segments": rows}, viewer=viewer)
 
 
@@ -70,14 +64,14 @@ def segment_detail(
     segment_id: str, request: Request, state: StateDep, viewer: ViewerDep
 ) -> Response:
     number = _page_number(request.query_params.get("page"))
-    cursor = state.workspace.con.cursor()
-    try:
-        segment = segments.get(cursor, segment_id)
-        ids = segments.members(cursor, segment_id, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
-    except segments.SegmentError as error:
-        raise _not_found(error) from None
-    finally:
-        cursor.close()
+    with state.cursor() as cursor:
+        try:
+            segment = segments.get(cursor, segment_id)
+            ids = segments.members(
+                cursor, segment_id, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+            )
+        except segments.SegmentError as error:
+            raise _not_found(error) from None
     pages = max(1, -(-segment["persons"] // PAGE_SIZE))
     data = {
         "segment": segment,
@@ -107,15 +101,13 @@ def save_segment(
             400, {"code": "invalid_segment", "message": "Say which funnel step (2, 3...)."}
         ) from None
     person_ids, source = dropped_person_ids(state, query, step_number)
-    cursor = state.workspace.con.cursor()
-    try:
-        saved = segments.create_static(
-            cursor, name, person_ids, source=source, created_by=viewer.user.name
-        )
-    except segments.SegmentError as error:
-        raise HTTPException(400, {"code": "invalid_segment", "message": str(error)}) from None
-    finally:
-        cursor.close()
+    with state.cursor() as cursor:
+        try:
+            saved = segments.create_static(
+                cursor, name, person_ids, source=source, created_by=viewer.user.name
+            )
+        except segments.SegmentError as error:
+            raise HTTPException(400, {"code": "invalid_segment", "message": str(error)}) from None
     return RedirectResponse(f"/segments/{saved['segment_id']}", status_code=303)
 
 
@@ -127,11 +119,9 @@ def delete_segment(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(viewer, csrf_token)
-    cursor = state.workspace.con.cursor()
-    try:
-        segments.delete(cursor, segment_id)
-    except segments.SegmentError as error:
-        raise _not_found(error) from None
-    finally:
-        cursor.close()
+    with state.cursor() as cursor:
+        try:
+            segments.delete(cursor, segment_id)
+        except segments.SegmentError as error:
+            raise _not_found(error) from None
     return RedirectResponse("/segments", status_code=303)
