@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import tomllib
 import zoneinfo
 from dataclasses import dataclass
@@ -42,6 +43,12 @@ DEFAULT_CONFIG = """\
 timezone = "UTC"
 # Revenue is summed per currency; this one is shown by default.
 currency = "USD"
+
+[engine]
+# The most memory DuckDB may hold for one process (the server, or a CLI command) before it
+# spills to disk beside the database file: a size such as "3GB" or "500MB", or a share of
+# this machine's memory such as "50%". More is faster on big workspaces.
+memory_limit = "3GB"
 """
 
 TABLES = (
@@ -83,10 +90,18 @@ class WorkspaceInUseError(RuntimeError):
         super().__init__(message)
 
 
+# DuckDB's default is 80 % of the machine's memory; a bounded default keeps a laptop usable
+# and an analysis of 10M events under 4 GB (benchmarks/RESULTS.md: same answers, paths 3 %
+# slower at 10M events).
+DEFAULT_MEMORY_LIMIT = "3GB"
+MEMORY_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB|%)\s*", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class WorkspaceConfig:
     timezone: str = "UTC"
     currency: str = "USD"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @classmethod
     def load(cls, path: Path) -> WorkspaceConfig:
@@ -94,9 +109,19 @@ class WorkspaceConfig:
         if not file.exists():
             return cls()
         try:
-            data = tomllib.loads(file.read_text(encoding="utf-8")).get("workspace", {})
+            document = tomllib.loads(file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as error:
             raise WorkspaceConfigError(f"{file}: not valid TOML ({error}).") from None
+        data = document.get("workspace", {})
+        engine = document.get("engine", {})
+        memory_limit = str(
+            engine.get("memory_limit", DEFAULT_MEMORY_LIMIT) if isinstance(engine, dict) else engine
+        )
+        if not MEMORY_SIZE.fullmatch(memory_limit):
+            raise WorkspaceConfigError(
+                f"{file}: [engine] memory_limit = {memory_limit!r} is not a size; use one "
+                'such as "3GB", "500MB" or "50%".'
+            )
         timezone = str(data.get("timezone", "UTC"))
         try:
             zoneinfo.ZoneInfo(timezone)
@@ -105,7 +130,11 @@ class WorkspaceConfig:
                 f"{file}: unknown time zone {timezone!r}; use an IANA name such as "
                 "'Europe/Paris' or 'Asia/Shanghai'."
             ) from None
-        return cls(timezone=timezone, currency=str(data.get("currency", "USD")))
+        return cls(
+            timezone=timezone,
+            currency=str(data.get("currency", "USD")),
+            memory_limit=memory_limit,
+        )
 
 
 def read_server_file(path: Path) -> dict[str, Any] | None:
@@ -127,11 +156,17 @@ def read_server_file(path: Path) -> dict[str, Any] | None:
     return info
 
 
-def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the workspace's DuckDB file, translating lock errors into a useful message."""
+def connect(
+    path: Path, *, read_only: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
+    """Open the workspace's DuckDB file, translating lock errors into a useful message.
+
+    ``memory_limit`` bounds DuckDB's memory for this process (config.toml ``[engine]``);
+    work beyond it spills to ``journeylens.duckdb.tmp`` beside the file.
+    """
     db = Path(path) / DB_FILE
     try:
-        con = duckdb.connect(str(db), read_only=read_only)
+        con = duckdb.connect(str(db), read_only=read_only, config={"memory_limit": memory_limit})
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise WorkspaceInUseError(Path(path), read_server_file(path), str(error)) from None
@@ -144,15 +179,18 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
 class Workspace:
     """An open workspace: the DuckDB connection and the tables as Ibis expressions."""
 
-    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool) -> None:
+    def __init__(
+        self,
+        path: Path,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        read_only: bool,
+        config: WorkspaceConfig,
+    ) -> None:
         self.path = Path(path)
         self.con = con
         self.read_only = read_only
-        try:
-            self.config = WorkspaceConfig.load(self.path)
-        except WorkspaceConfigError:
-            con.close()
-            raise
+        self.config = config
         self._ibis: ibis.BaseBackend | None = None
 
     # ---- lifecycle -----------------------------------------------------------------
@@ -164,10 +202,11 @@ class Workspace:
         config = path / CONFIG_FILE
         if not config.exists():
             config.write_text(DEFAULT_CONFIG, encoding="utf-8")
-        con = connect(path)
+        settings = WorkspaceConfig.load(path)
+        con = connect(path, memory_limit=settings.memory_limit)
         schema.migrate(con)
         replay_journal(path, con)
-        return cls(path, con, read_only=False)
+        return cls(path, con, read_only=False, config=settings)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Workspace:
@@ -177,13 +216,14 @@ class Workspace:
                 f"No journeylens workspace at {path}. Create one with "
                 f"`journeylens init --workspace {path}` (or `journeylens serve`, which creates it)."
             )
-        con = connect(path, read_only=read_only)
+        settings = WorkspaceConfig.load(path)
+        con = connect(path, read_only=read_only, memory_limit=settings.memory_limit)
         if read_only:
             schema.check_version(con)
         else:
             schema.migrate(con)
             replay_journal(path, con)
-        return cls(path, con, read_only=read_only)
+        return cls(path, con, read_only=read_only, config=settings)
 
     def close(self) -> None:
         if self._ibis is not None:
