@@ -132,6 +132,12 @@ def test_sessions_and_support(dashboard):
     assert value(dashboard, "average_session_duration") == pytest.approx(4320 / 6)
     assert value(dashboard, "pages_per_session") == pytest.approx(5 / 4)
     assert value(dashboard, "bounce_rate") == pytest.approx(1 / 4)
+    # P (3–9 March): ann's and dan's product views and cat's order, one event each (0 s) and
+    # no page view among them: no pages per session, no bounce rate.
+    duration = dashboard.get("average_session_duration")
+    assert (duration.previous, duration.change) == (0, pytest.approx(4320 / 6))
+    assert dashboard.get("pages_per_session").previous is None
+    assert dashboard.get("bounce_rate").previous is None
     # fay's ticket and chat, over 5 active persons.
     assert value(dashboard, "support_contacts_per_customer") == pytest.approx(2 / 5)
 

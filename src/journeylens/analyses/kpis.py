@@ -223,17 +223,41 @@ def nps(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime
     return {("nps", "score"): None if score is None else 100 * score}
 
 
-def visits(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
-    summary = sessions_analysis.run_sessions(
-        tables,
-        sessions_analysis.SessionsQuery(period="total", date_from=date_from, date_to=date_to),
-        activity(tables, query),
-    ).periods[0]
-    return {
-        ("bounce_rate", "rate"): summary.bounce_rate,
-        ("average_session_duration", "seconds"): summary.avg_duration_seconds,
-        ("pages_per_session", "pages"): summary.pages_per_session,
-    }
+def visits(
+    tables: Tables, query: KpisQuery, ranges: list[tuple[datetime, datetime]]
+) -> list[Values]:
+    """Bounce rate, session duration and pages per session of the sessions started in each
+    of ``ranges`` (as the ``sessions`` analysis defines them): one pass finds the sessions
+    for all of them, since sessions need every earlier event anyway."""
+    window = sessions_analysis.SessionsQuery(
+        period="total",
+        date_from=min(start for start, _ in ranges),
+        date_to=max(end for _, end in ranges),
+    )
+    sessions = sessions_analysis.session_table(tables, window, activity(tables, query))
+    started = sessions.started_at
+    which = ibis.cases(
+        *(((started >= start) & (started < end), i) for i, (start, end) in enumerate(ranges))
+    )
+    sessions = sessions.mutate(_range=which)
+    table = tables.execute(
+        sessions.group_by("_range").aggregate(**sessions_analysis.session_metrics(sessions))
+    )
+    rows = table.astype(object).where(table.notna(), None).to_dict("records")
+    found = {int(row["_range"]): row for row in rows if row["_range"] is not None}
+    values = []
+    for i in range(len(ranges)):
+        summary = (
+            sessions_analysis.period_of(found[i]) if i in found else sessions_analysis.NO_SESSIONS
+        )
+        values.append(
+            {
+                ("bounce_rate", "rate"): summary.bounce_rate,
+                ("average_session_duration", "seconds"): summary.avg_duration_seconds,
+                ("pages_per_session", "pages"): summary.pages_per_session,
+            }
+        )
+    return values
 
 
 ORDER = ("dau", "dau_last", "wau", "wau_last", "mau", "mau_last", "active_persons",
@@ -244,8 +268,9 @@ ORDER = ("dau", "dau_last", "wau", "wau_last", "mau", "mau_last", "active_person
 
 
 def compute(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
+    """Every KPI of one range but the session ones (``visits`` does all ranges at once)."""
     values: Values = {}
-    for part in (active_users, conversion, purchases, churn, retention, nps, visits):
+    for part in (active_users, conversion, purchases, churn, retention, nps):
         values.update(part(tables, query, date_from, date_to))
     return values
 
@@ -269,9 +294,13 @@ def run(tables: Tables, query: KpisQuery) -> KpisResult:
     current = compute(tables, query, date_from, date_to)
     previous: Values = {}
     previous_from = None
+    ranges = [(date_from, date_to)]
     if query.compare:
         previous_from = date_from - (date_to - date_from)
         previous = compute(tables, query, previous_from, date_from)
+        ranges.append((previous_from, date_from))
+    for values, sessions in zip((current, previous), visits(tables, query, ranges), strict=False):
+        values.update(sessions)
     keys = sorted(set(current) | set(previous), key=lambda k: (ORDER.index(k[0]), k[1]))
     kpis = []
     for name, unit in keys:

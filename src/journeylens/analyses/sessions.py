@@ -311,7 +311,13 @@ def summarise(tables: Tables, query: SessionsQuery, events: ir.Table | None = No
     keys = ([] if query.period == "total" else ["period_start"]) + (
         ["breakdown"] if query.breakdown is not None else []
     )
-    metrics = dict(
+    metrics = session_metrics(sessions)
+    return sessions.group_by(keys).aggregate(**metrics) if keys else sessions.aggregate(**metrics)
+
+
+def session_metrics(sessions: ir.Table) -> dict[str, ir.Value]:
+    """The aggregates ``period_of`` reads, over rows of ``build``/``session_table``."""
+    return dict(
         sessions=sessions.count(),
         persons=sessions.person_id.nunique(),
         avg_duration_seconds=sessions.duration_seconds.mean(),
@@ -320,38 +326,42 @@ def summarise(tables: Tables, query: SessionsQuery, events: ir.Table | None = No
         page_views=sessions.page_views.sum(),
         bounces=sessions.bounced.cast("int64").sum(),
     )
-    return sessions.group_by(keys).aggregate(**metrics) if keys else sessions.aggregate(**metrics)
+
+
+def period_of(row: dict[str, Any]) -> SessionPeriod:
+    """One row of ``session_metrics`` (NULLs as None) as a ``SessionPeriod``: pages per
+    session and bounce rate are over the sessions with a page view."""
+    with_pages = int(row["page_view_sessions"] or 0)
+    start = row.get("period_start")
+    return SessionPeriod(
+        period_start=start.date() if isinstance(start, datetime) else start,
+        breakdown=None if row.get("breakdown") is None else str(row["breakdown"]),
+        sessions=int(row["sessions"] or 0),
+        persons=int(row["persons"] or 0),
+        avg_duration_seconds=number(row["avg_duration_seconds"]),
+        median_duration_seconds=number(row["median_duration_seconds"]),
+        page_view_sessions=with_pages,
+        pages_per_session=(number(row["page_views"]) or 0) / with_pages if with_pages else None,
+        bounces=int(row["bounces"] or 0),
+        bounce_rate=int(row["bounces"] or 0) / with_pages if with_pages else None,
+    )
+
+
+NO_SESSIONS = SessionPeriod(
+    period_start=None, sessions=0, persons=0, avg_duration_seconds=None,
+    median_duration_seconds=None, page_view_sessions=0, pages_per_session=None, bounces=0,
+    bounce_rate=None,
+)  # fmt: skip
 
 
 def run_sessions(
     tables: Tables, query: SessionsQuery, events: ir.Table | None = None
 ) -> SessionsResult:
     table = tables.execute(summarise(tables, query, events))
-    periods = []
-    for row in table.astype(object).where(table.notna(), None).to_dict("records"):
-        with_pages = int(row["page_view_sessions"] or 0)
-        start = row.get("period_start")
-        periods.append(
-            SessionPeriod(
-                period_start=start.date() if isinstance(start, datetime) else start,
-                breakdown=None if row.get("breakdown") is None else str(row["breakdown"]),
-                sessions=int(row["sessions"] or 0),
-                persons=int(row["persons"] or 0),
-                avg_duration_seconds=number(row["avg_duration_seconds"]),
-                median_duration_seconds=number(row["median_duration_seconds"]),
-                page_view_sessions=with_pages,
-                pages_per_session=(number(row["page_views"]) or 0) / with_pages
-                if with_pages
-                else None,
-                bounces=int(row["bounces"] or 0),
-                bounce_rate=int(row["bounces"] or 0) / with_pages if with_pages else None,
-            )
-        )
+    rows = table.astype(object).where(table.notna(), None).to_dict("records")
+    periods = [period_of(row) for row in rows]
     if query.period == "total" and not periods:
-        periods = [SessionPeriod(period_start=None, sessions=0, persons=0,
-                                 avg_duration_seconds=None, median_duration_seconds=None,
-                                 page_view_sessions=0, pages_per_session=None, bounces=0,
-                                 bounce_rate=None)]  # fmt: skip
+        periods = [NO_SESSIONS.model_copy()]
     periods.sort(key=lambda p: (p.period_start or date.min, p.breakdown is None, p.breakdown or ""))
     return SessionsResult(breakdown=query.breakdown, periods=periods)
 
