@@ -44,6 +44,8 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).parent))
 import analytics_data
 import analytics_pandas
+import analytics_pandas_kpis
+import analytics_pandas_stages
 
 console = Console()
 if not console.is_terminal:  # piped or redirected: do not squeeze the table into 80 columns
@@ -163,8 +165,20 @@ CASES: tuple[Case, ...] = (
         pandas=lambda path: analytics_pandas.trends(path, TREND_EVENTS),
         answer=_trends_answer,
     ),
-    Case("kpis", "the built-in dashboard, last 30 days vs the 30 before", {}),
-    Case("stages", "default mapping, monthly distribution", {}),
+    Case(
+        "kpis",
+        "the built-in dashboard, last 30 days vs the 30 before",
+        {},
+        pandas=analytics_pandas_kpis.kpis,
+        answer=analytics_pandas_kpis.answer,
+    ),
+    Case(
+        "stages",
+        "default mapping, monthly distribution",
+        {},
+        pandas=analytics_pandas_stages.stages,
+        answer=analytics_pandas_stages.answer,
+    ),
     Case(
         "sessions",
         "per day",
@@ -432,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     from journeylens.analyses import registry
+    from journeylens.workspace import WorkspaceConfig
 
     known = registry.analyses()
     wanted = set(args.only.split(",")) if args.only else None
@@ -526,7 +541,9 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]{line}")
     console.print(
         f"journeylens and scan: best of {args.repeat} after a warm-up, alternating in one process "
-        f"on the workspace's DuckDB file (read-only); pandas: best of "
+        f"on the workspace's DuckDB file (read-only, DuckDB memory_limit "
+        f"{WorkspaceConfig.load(data.workspace).memory_limit} from its config.toml); "
+        "pandas: best of "
         f"{args.pandas_repeat}, including reading its columns from Parquet (OS cache warm). "
         "Peak RSS is each measuring process's own (getrusage). "
         f"Targets: × scan as shown; faster than pandas; peak RSS < {MEMORY_LIMIT_MB:,} MB."

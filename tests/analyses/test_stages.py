@@ -138,6 +138,17 @@ def test_mapping_from_the_query(engine, shop):
     assert (result.transitions[0].converted, result.transitions[0].median_seconds) == (1, 38 * DAY)
 
 
+def test_a_stage_matches_any_of_its_page_patterns_each_with_its_own_flags(shop, engine):
+    mapping = [
+        {"name": "landed", "pages": ["(?i)^/LP/", "^/guides/", "^/nowhere$"]},
+        {"name": "buy", "events": ["Order Completed"]},
+    ]
+    result = engine.run(shop, "stages", mapping=mapping)
+    # bob's /lp/phones (case ignored by its own pattern only) and eve's /guides/setup; ann's
+    # /blog/intro and the / pages match none.
+    assert [(s.name, s.reached) for s in result.stages] == [("landed", 2), ("buy", 2)]
+
+
 def test_mapping_from_the_workspace_file(shop):
     file = shop.path / "stages.yaml"
     file.write_text(
