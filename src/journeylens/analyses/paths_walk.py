@@ -9,9 +9,10 @@ from those path rows (three times fewer than events), distinct persons in two pl
 aggregations (``summarise_walked``). ``tests/analyses/test_paths_walk.py`` checks it
 against the general formulation (``paths.build``: sessionize, then one more window per path
 to number the steps) on random journeys. At 10M events (benchmarks/RESULTS.md) this is
-about 3× faster than the general formulation but still ~75× the raw ``GROUP BY person``
-scan (issue 4 asks ≤ 5×): the two window sorts (~5 s of operator time on 2 cores, the
-second on a DECIMAL running max) and the per-person distinct counts (~7 s) dominate.
+about 3× faster than the general formulation but still ~50× the raw ``GROUP BY person``
+scan (issue 4 asks ≤ 5×): the two window sorts (~6 s of operator time on 2 cores) and the
+exact distinct persons per transition and node (~3.6 s) dominate; benchmarks/RESULTS.md
+("Why paths misses 5×") measures why no exact per-session formulation reaches 5× here.
 """
 
 from __future__ import annotations
