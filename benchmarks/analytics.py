@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,9 @@ FUNNEL_STEPS = ["Product Viewed", "Product Added", "Order Completed"]
 RETENTION_PERIODS = 12
 PATH_STEPS = 4
 TREND_EVENTS = ["Page Viewed", "Order Completed"]
+# The synthetic events span 90 days from 2026-06-01 (analytics_data.START, DAYS), whatever
+# their number: a range over their last week.
+LAST_WEEK = (datetime(2026, 8, 23), datetime(2026, 8, 30))
 MEASURES = ["count(*)", "persons(*)", "sum(revenue of Order Completed)"]
 CASES: tuple[Case, ...] = (
     Case(
@@ -184,6 +187,13 @@ CASES: tuple[Case, ...] = (
         "per day",
         {"period": "day"},
         pandas=analytics_pandas.sessions,
+        answer=_sessions_answer,
+    ),
+    Case(
+        "sessions",
+        "per day, the last 7 days",
+        {"period": "day", "date_from": LAST_WEEK[0], "date_to": LAST_WEEK[1]},
+        pandas=lambda path: analytics_pandas.sessions(path, *LAST_WEEK),
         answer=_sessions_answer,
     ),
     Case(

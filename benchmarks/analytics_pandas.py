@@ -8,7 +8,7 @@ written the way an analyst would in a notebook: filter, ``groupby``, ``merge``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -192,8 +192,11 @@ def trends(path: Path, names: list[str]) -> dict:
     }
 
 
-def sessions(path: Path) -> dict:
-    """Per day of session start: sessions, persons, mean duration, bounces."""
+def sessions(
+    path: Path, date_from: datetime | None = None, date_to: datetime | None = None
+) -> dict:
+    """Per day of session start: sessions, persons, mean duration, bounces; of the sessions
+    started in ``[date_from, date_to)`` when given (cut from all the events)."""
     events = read(path, ["person_id", "type", "timestamp", "message_id", "session_id"])
     events = sessionize(events)
     events["page"] = events["type"].isin(["page", "screen"])
@@ -208,6 +211,10 @@ def sessions(path: Path) -> dict:
         per_session["ended_at"] - per_session["started_at"]
     ).dt.total_seconds()
     per_session["bounced"] = (per_session["pages"] == 1) & (per_session["events"] == 1)
+    if date_from is not None:
+        per_session = per_session[per_session["started_at"] >= date_from]
+    if date_to is not None:
+        per_session = per_session[per_session["started_at"] < date_to]
     per_session["day"] = per_session["started_at"].dt.date
     per_day = per_session.groupby("day").agg(
         sessions=("person_id", "size"),

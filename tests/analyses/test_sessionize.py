@@ -206,6 +206,9 @@ def test_a_run_reaching_into_the_range_keeps_its_history():
     steady = [(1, None, T0 + timedelta(minutes=30 * k)) for k in range(61)]
     between = T0 + timedelta(hours=25, minutes=10)
     assert sessions_started_in(steady, between, date_to, pruned=True) == set()
+    # ... or on one of them, the one before exactly 30 minutes earlier.
+    on = T0 + timedelta(hours=25)
+    assert sessions_started_in(steady, on, date_to, pruned=True) == set()
     # With an hour without events before the range (the last at 24 h), a new run begins in
     # it: one session of the events from 25 h, 20 minutes apart until 30 h (16 events).
     gap = [(1, None, T0 + timedelta(minutes=20 * k)) for k in range(73)]
