@@ -41,7 +41,9 @@ def reference(rows: list[tuple[int, str | None, datetime]]) -> set[frozenset[int
     return {frozenset(s) for s in found.values()}
 
 
-def computed(rows: list[tuple[int, str | None, datetime]], whole_table: bool) -> set:
+def events_of(rows: list[tuple[int, str | None, datetime]]) -> tuple[ibis.BaseBackend, ibis.Table]:
+    """A DuckDB connection and its ``events`` table of ``rows`` (person, client session id,
+    time): track events named by their row index."""
     con = ibis.duckdb.connect()
     table = con.create_table(
         "events",
@@ -58,6 +60,11 @@ def computed(rows: list[tuple[int, str | None, datetime]], whole_table: bool) ->
                     "type": "string", "event": "string", "channel": "string"},
         ),
     )  # fmt: skip
+    return con, table
+
+
+def computed(rows: list[tuple[int, str | None, datetime]], whole_table: bool) -> set:
+    con, table = events_of(rows)
     original = dialect.whole_table_windows
     dialect.whole_table_windows = lambda engine: whole_table
     try:
@@ -113,22 +120,7 @@ def sessions_started_in(
 ) -> set[tuple[frozenset[int], datetime]]:
     """The sessions (row indexes and start) that start in ``[date_from, date_to)``, cut from
     all the rows or from ``sessions.deciding``'s share of them."""
-    con = ibis.duckdb.connect()
-    table = con.create_table(
-        "events",
-        ibis.memtable(
-            {
-                "person_id": [p for p, _, _ in rows],
-                "session_id": [s for _, s, _ in rows],
-                "timestamp": [t for _, _, t in rows],
-                "type": ["track"] * len(rows),
-                "event": [str(i) for i in range(len(rows))],
-                "channel": ["web"] * len(rows),
-            },
-            schema={"person_id": "int64", "session_id": "string", "timestamp": "timestamp",
-                    "type": "string", "event": "string", "channel": "string"},
-        ),
-    )  # fmt: skip
+    con, table = events_of(rows)
     if pruned:
         table = sessions.deciding(table, date_from, date_to, max_length=max_length)
     cut = sessions.sessionize(table, max_length=max_length)
@@ -227,16 +219,7 @@ def test_history_before_a_pause_and_long_after_the_range_is_left_out():
     app = [(2, "app-1", T0 + timedelta(hours=h)) for h in (0, 26)]
     app += [(2, "app-2", T0 + timedelta(hours=h)) for h in (27, 28, 31 + 48)]
     after = [(3, None, T0 + timedelta(hours=31 + 48))]
-    con = ibis.duckdb.connect()
-    rows = early + later + app + after
-    table = con.create_table(
-        "events",
-        ibis.memtable(
-            {"person_id": [p for p, _, _ in rows], "session_id": [s for _, s, _ in rows],
-             "timestamp": [t for _, _, t in rows]},
-            schema={"person_id": "int64", "session_id": "string", "timestamp": "timestamp"},
-        ),
-    )  # fmt: skip
+    con, table = events_of(early + later + app + after)
     kept = sessions.deciding(table, T0 + timedelta(hours=25), T0 + timedelta(hours=31))
     counts = con.execute(kept.group_by("person_id").aggregate(n=kept.count()))
     # Person 1's 16 events from the range, person 2's second app session whole, nobody else.
