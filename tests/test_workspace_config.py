@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
@@ -36,15 +38,21 @@ def test_a_workspace_from_before_the_setting_gets_the_default(tmp_path):
 def test_work_beyond_the_limit_spills_to_disk_and_gives_the_right_answer(tmp_path):
     Workspace.init(tmp_path / "ws").close()
     set_limit(tmp_path / "ws", '"64MB"')
+    profile = tmp_path / "profile.json"
     with Workspace.open(tmp_path / "ws") as ws:
         assert memory_limit(ws) == "61.0 MiB"
+        ws.con.execute("PRAGMA enable_profiling = 'json'")
+        ws.con.execute(f"PRAGMA profiling_output = '{profile}'")
         # 4M distinct keys, grouped then sorted: ~100 MB of hash table, more than 64 MB.
         rows = ws.con.execute(
             "SELECT count(*), sum(k), max(n) FROM ("
             "  SELECT i AS k, count(*) AS n FROM range(4000000) t(i) GROUP BY i ORDER BY i DESC"
             ")"
         ).fetchall()
+        ws.con.execute("PRAGMA disable_profiling")
     assert rows == [(4_000_000, 4_000_000 * 3_999_999 // 2, 1)]
+    # DuckDB wrote temporary files beside the database to stay inside the limit.
+    assert json.loads(profile.read_text())["system"]["peak_temp_dir_size"] > 0
 
 
 def test_the_limit_binds_work_that_cannot_spill(tmp_path):

@@ -227,8 +227,8 @@ def visits(
     tables: Tables, query: KpisQuery, ranges: list[tuple[datetime, datetime]]
 ) -> list[Values]:
     """Bounce rate, session duration and pages per session of the sessions started in each
-    of ``ranges`` (as the ``sessions`` analysis defines them): one pass finds the sessions
-    for all of them, since sessions need every earlier event anyway."""
+    of ``ranges`` (as the ``sessions`` analysis defines them): one pass over the history
+    that decides them all (``sessions.deciding`` for the span of the ranges) finds them."""
     window = sessions_analysis.SessionsQuery(
         period="total",
         date_from=min(start for start, _ in ranges),
