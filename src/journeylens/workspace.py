@@ -28,7 +28,7 @@ import duckdb
 import ibis
 
 from journeylens.analyses import registry
-from journeylens.analyses.base import Result, Tables
+from journeylens.analyses.base import NOT_ACTIVITY, Result, Tables
 from journeylens.store import schema
 
 DB_FILE = "journeylens.duckdb"
@@ -43,6 +43,16 @@ DEFAULT_CONFIG = """\
 timezone = "UTC"
 # Revenue is summed per currency; this one is shown by default.
 currency = "USD"
+
+[activity]
+# Events the business does to a customer, or a system reports about them: not something the
+# customer did. They never make a customer "active", start a session or appear in paths,
+# lifecycle, stickiness, retention or journey stages unless a query names them (a funnel step
+# "Email Sent" still counts). See docs/analyses.md "Customer activity".
+not_activity = [
+  "Email Sent", "Email Delivered", "Email Bounced", "Push Notification Sent", "SMS Sent",
+  "Order Delivered", "Order Shipped", "Order Refunded", "Support Ticket Resolved",
+]
 
 [engine]
 # The most memory DuckDB may hold for one process (the server, or a CLI command) before it
@@ -102,6 +112,7 @@ class WorkspaceConfig:
     timezone: str = "UTC"
     currency: str = "USD"
     memory_limit: str = DEFAULT_MEMORY_LIMIT
+    not_activity: tuple[str, ...] = NOT_ACTIVITY
 
     @classmethod
     def load(cls, path: Path) -> WorkspaceConfig:
@@ -134,7 +145,21 @@ class WorkspaceConfig:
             timezone=timezone,
             currency=str(data.get("currency", "USD")),
             memory_limit=memory_limit,
+            not_activity=_not_activity(file, document.get("activity", {})),
         )
+
+
+def _not_activity(file: Path, section: Any) -> tuple[str, ...]:
+    """``[activity] not_activity``: a list of event names (default: ``NOT_ACTIVITY``)."""
+    if not isinstance(section, dict) or "not_activity" not in section:
+        return NOT_ACTIVITY
+    names = section["not_activity"]
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise WorkspaceConfigError(
+            f"{file}: [activity] not_activity must be a list of event names, such as "
+            '["Email Sent", "Order Delivered"] ([] counts every event as activity).'
+        )
+    return tuple(names)
 
 
 def read_server_file(path: Path) -> dict[str, Any] | None:
@@ -276,6 +301,7 @@ class Workspace:
             timezone=self.config.timezone,
             currency=self.config.currency,
             path=self.path,
+            not_activity=self.config.not_activity,
         )
 
     def analyse(self, name: str, *args: Any, **params: Any) -> Result:

@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 pytestmark = pytest.mark.browser
+# Every page gets its range: the default follows the data, and other tests send live events.
+RANGE = "from=2026-10-02&to=2026-10-31"
 
 
 def number(text: str) -> int:
@@ -24,7 +26,7 @@ def api_range(page) -> dict[str, str]:
 
 def test_a_funnel_is_built_by_clicking_and_its_numbers_equal_the_json_apis(tab, shop):
     page = tab.page
-    tab.goto("/funnels")
+    tab.goto(f"/funnels?{RANGE}")
     steps = page.locator("#funnel-steps input[name=step]")
     assert steps.count() == 2
     steps.nth(0).click()
@@ -68,7 +70,7 @@ def test_a_funnel_is_built_by_clicking_and_its_numbers_equal_the_json_apis(tab, 
 
 def test_a_segment_is_saved_from_a_drop_off(tab, shop):
     page = tab.page
-    tab.goto("/funnels?step=Product+Viewed&step=Product+Added&step=Order+Completed")
+    tab.goto(f"/funnels?step=Product+Viewed&step=Product+Added&step=Order+Completed&{RANGE}")
     row = page.locator("tr[data-step='3']")
     dropped = number(row.locator("td.drop-off").inner_text())
     summary = row.locator("details.save-segment summary")
@@ -91,7 +93,7 @@ def test_a_segment_is_saved_from_a_drop_off(tab, shop):
     assert page.locator(".members-table tbody tr").count() == min(dropped, 50)
     tab.screenshot("segment")
 
-    tab.goto("/segments")
+    tab.goto(f"/segments?{RANGE}")
     listed = page.locator(".segments-table tr", has_text=name)
     assert number(listed.locator("td.persons").inner_text()) == dropped
     tab.screenshot("segments")
@@ -104,7 +106,7 @@ def test_a_segment_is_saved_from_a_drop_off(tab, shop):
 
 def test_an_insight_is_saved_from_the_funnel_page_and_pinned_to_the_overview(tab):
     page = tab.page
-    tab.goto("/funnels?step=Product+Viewed&step=Order+Completed&window=30d")
+    tab.goto(f"/funnels?step=Product+Viewed&step=Order+Completed&window=30d&{RANGE}")
     page.click("details.save-insight summary")
     name = f"Views to orders {uuid.uuid4().hex[:6]}"
     page.fill(".save-insight-form input[name=name]", name)
@@ -116,7 +118,7 @@ def test_an_insight_is_saved_from_the_funnel_page_and_pinned_to_the_overview(tab
     assert row.locator("button.unpin").count() == 1
     tab.screenshot("insights")
 
-    tab.goto("/")
+    tab.goto(f"/?{RANGE}")
     pinned = page.locator("a.card", has_text=name)
     with page.expect_navigation():
         pinned.click()
@@ -125,7 +127,7 @@ def test_an_insight_is_saved_from_the_funnel_page_and_pinned_to_the_overview(tab
     assert query["step"] == ["Product Viewed", "Order Completed"] and query["window"] == ["30d"]
     assert page.locator("tr[data-step]").count() == 2
 
-    tab.goto("/insights")
+    tab.goto(f"/insights?{RANGE}")
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
         page.locator(".insights-table tr", has_text=name).locator("button.delete").click()

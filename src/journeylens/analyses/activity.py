@@ -1,7 +1,8 @@
 """What counts as activity, and whole-period arithmetic: shared by retention, lifecycle, stickiness.
 
 * ``EventMatch`` names which events count: any of some event names (none named: any
-  behavioural event — track, page, screen), narrowed by property filters. Text form:
+  customer activity — track, page and screen calls less the workspace's ``not_activity``
+  events, ``behaviour.py``), narrowed by property filters. Text form:
   ``Order Completed``, ``Viewed|Added``, ``*`` (any), and filters after `` where `` joined by
   `` and ``: ``Order Completed where revenue > 10 and properties.plan = pro``. A name or value
   that itself contains ``|``, `` where `` or `` and `` needs the object form
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from journeylens.analyses import dialect
 from journeylens.analyses.base import AnalysisError, Tables
+from journeylens.analyses.behaviour import behaviour, is_activity
 from journeylens.analyses.expr import (
     Filter,
     Period,
@@ -43,7 +45,7 @@ ANY_EVENT = "*"
 
 
 class EventMatch(BaseModel):
-    """Which events count: any of ``events`` (none: any behavioural event) passing ``filters``."""
+    """Which events count: any of ``events`` (none: any customer activity) passing ``filters``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -73,47 +75,38 @@ class EventMatch(BaseModel):
         return needs_person(*(f.property for f in self.filters))
 
 
-# Event types outside behaviour: ingest accepts only track, page, screen and these
-# (``ingest.normalize.EVENT_TYPES``), so "not one of these" is the behavioural events. DuckDB
-# evaluates ``type NOT IN (...)`` on the dictionary-compressed column several times faster than
-# ``type IN ('track', 'page', 'screen')`` (and skips it from column statistics when a workspace
-# has none of these), which made the type filter cost more than a whole GROUP BY person scan.
-NOT_BEHAVIOUR_TYPES = ("identify", "group", "alias")
-
-
-def behavioural(events: ir.Table) -> ir.Table:
-    """The behavioural events (track, page, screen) of ``events``."""
-    return events.filter(events.type.notin(NOT_BEHAVIOUR_TYPES))
-
-
 def matching(tables: Tables, matches: tuple[EventMatch, ...], *, person: bool = False) -> ir.Table:
-    """The behavioural events matching any of ``matches`` (all of them when ``matches`` is empty).
+    """The events matching any of ``matches``: named behaviour events, or any customer activity
+    for a match that names none (all customer activity when ``matches`` is empty).
 
     With ``person`` (or a filter on ``person.*``) the person's columns are joined in.
     """
-    events = behavioural(tables.events)
+    events = behaviour(tables.events)
     if person or any(m.needs_person() for m in matches):
         events = with_person(tables, events)
     if not matches or any(not m.events and not m.filters for m in matches):
-        return events
+        return events.filter(is_activity(tables, events))
     parts = []
     for match in matches:
-        part = events.filter(events.event.isin(match.events)) if match.events else events
+        if match.events:
+            part = events.filter(events.event.isin(match.events))
+        else:
+            part = events.filter(is_activity(tables, events))
         parts.append(apply_filters(part, match.filters))
     if len(parts) == 1:
         return parts[0]
     return ibis.union(*parts, distinct=True)
 
 
-def counted(table: ir.Table, matches: tuple[EventMatch, ...]) -> ir.BooleanValue:
-    """Whether a row of ``table`` (behavioural events) matches any of ``matches`` (all rows when
-    ``matches`` is empty): the per-row flag form of ``matching``, for one pass over the events
-    that tells several kinds of events apart."""
+def counted(tables: Tables, table: ir.Table, matches: tuple[EventMatch, ...]) -> ir.BooleanValue:
+    """Whether a row of ``table`` (behavioural events) matches any of ``matches`` (any customer
+    activity when ``matches`` is empty): the per-row flag form of ``matching``, for one pass
+    over the events that tells several kinds of events apart."""
     if not matches or any(not m.events and not m.filters for m in matches):
-        return ibis.literal(True)
+        return is_activity(tables, table)
     flags = []
     for match in matches:
-        flag = table.event.isin(match.events) if match.events else ibis.literal(True)
+        flag = table.event.isin(match.events) if match.events else is_activity(tables, table)
         for item in match.filters:
             flag = flag & item.predicate(table).fill_null(False)
         flags.append(flag.fill_null(False))
@@ -121,18 +114,21 @@ def counted(table: ir.Table, matches: tuple[EventMatch, ...]) -> ir.BooleanValue
 
 
 def any_of(tables: Tables, *groups: tuple[EventMatch, ...], person: bool = False) -> ir.Table:
-    """The behavioural events that may match one of ``groups`` — narrowed by event name only
-    when every group names its events, so the name filter runs once — with the person's columns
-    joined in when ``person`` or a filter needs them. Tell the groups apart with ``counted``."""
-    events = behavioural(tables.events)
+    """The behavioural events that may match one of ``groups`` — the events they name, and the
+    customer activity when one names none — with the person's columns joined in when
+    ``person`` or a filter needs them. Tell the groups apart with ``counted``."""
+    events = behaviour(tables.events)
     matches = [m for group in groups for m in group]
     if person or any(m.needs_person() for m in matches):
         events = with_person(tables, events)
     named = all(group and all(m.events for m in group) for group in groups)
+    names = sorted({name for m in matches for name in m.events})
     if named:
-        names = sorted({name for m in matches for name in m.events})
-        events = events.filter(events.event.isin(names))
-    return events
+        return events.filter(events.event.isin(names))
+    keep = is_activity(tables, events)
+    if names:
+        keep |= events.event.isin(names)
+    return events.filter(keep)
 
 
 # --- period arithmetic: the engine side ------------------------------------------------------

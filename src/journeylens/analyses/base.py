@@ -24,6 +24,20 @@ import ibis.expr.types as ir
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+# What the business does to a customer, or a system reports about them: not something the
+# customer did (behaviour.py). The default of config.toml's [activity] not_activity.
+NOT_ACTIVITY = (
+    "Email Sent",
+    "Email Delivered",
+    "Email Bounced",
+    "Push Notification Sent",
+    "SMS Sent",
+    "Order Delivered",
+    "Order Shipped",
+    "Order Refunded",
+    "Support Ticket Resolved",
+)
+
 
 class AnalysisError(ValueError):
     """A query that cannot be answered; the message says what to do instead."""
@@ -112,6 +126,8 @@ class Tables:
     timezone: str = "UTC"
     currency: str = "USD"
     path: Path | None = None  # the workspace folder: settings files such as stages.yaml
+    # Events that are not customer activity (config.toml [activity] not_activity; behaviour.py)
+    not_activity: tuple[str, ...] = NOT_ACTIVITY
     _cache: dict[str, ir.Table] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> ir.Table:

@@ -22,8 +22,9 @@ import ibis
 import ibis.expr.types as ir
 
 from journeylens.analyses import dialect
+from journeylens.analyses.behaviour import customer_activity
 from journeylens.analyses.expr import needs_person, property_text, with_person
-from journeylens.analyses.sessions import behaviour, sessionize
+from journeylens.analyses.sessions import sessionize
 
 if TYPE_CHECKING:
     from journeylens.analyses.base import Tables
@@ -54,21 +55,22 @@ def matches(events: ir.Table, step: Step) -> ir.BooleanValue:
 
 def funnel_events(tables: Tables, query: FunnelQuery) -> ir.Table:
     """The events the funnel looks at, with ``unit``, ``step_k``/``excluded_e`` flags and the
-    ``breakdown`` text. Only behavioural events (track/page/screen) when counting per session
-    or in strict order (where every one of them counts as "another event in between")."""
+    ``breakdown`` text. Counting per session or in strict order, the customer activity and the
+    events the funnel names: sessions are made of activity, and in strict order any other
+    activity counts as "another event in between" (an ``Email Sent`` does not)."""
     events = tables.events
     filters = [f.property for s in (*query.steps, *query.exclusions) for f in s.filters]
     if needs_person(query.breakdown, *filters):
         events = with_person(tables, events)
+    names = sorted({n for s in (*query.steps, *query.exclusions) for n in s.events})
+    if query.count_by == "session" or query.order == "strict":
+        events = customer_activity(tables, events, named=tuple(names))
     if query.count_by == "session":
-        events = sessionize(events)  # every behavioural event counts for the idle gaps
+        events = sessionize(events)  # every activity event counts for the idle gaps
         unit = events.session_key
     else:
-        if query.order == "strict":
-            events = behaviour(events)
         unit = events.person_id
     if query.order != "strict":
-        names = sorted({n for s in (*query.steps, *query.exclusions) for n in s.events})
         events = events.filter(dialect.is_one_of(events.event, names))
     flags = {f"step_{k}": matches(events, step) for k, step in enumerate(query.steps)}
     flags |= {f"excluded_{e}": matches(events, ex) for e, ex in enumerate(query.exclusions)}

@@ -1,11 +1,12 @@
 """The KPI dashboard: the built-in business numbers for a date range, beside the previous one.
 
-The range R is ``[date_from, date_to)`` (default: the 30 days up to the end of the last day
-with events); the previous range P is the same length just before it. Every KPI is computed
+The range R is ``[date_from, date_to)`` (default: the 30 days up to the end of the last busy
+day, ``data_days.py``: a stray late event does not move it); the previous range P is the same length just before it. Every KPI is computed
 for both; ``change`` is R's value minus P's.
 
-Definitions (a *person is active* on a behaviour event — track, page or screen — whose name is
-not in ``ignore_events``, the messages the business itself sends such as ``Email Sent``):
+Definitions (a *person is active* on customer activity — a track, page or screen call whose
+name is not in ``ignore_events``, by default the workspace's ``[activity] not_activity``: what
+the business does to a customer, such as ``Email Sent``, ``behaviour.py``):
 
 * ``dau`` / ``wau`` / ``mau`` — distinct active persons per day / ISO week / month (cut in the
   workspace time zone), averaged over every period R touches (periods cut by the range count
@@ -53,12 +54,11 @@ from journeylens.analyses.base import (
     Tables,
     number,
 )
+from journeylens.analyses.behaviour import behaviour, customer_activity
+from journeylens.analyses.data_days import DEFAULT_DAYS, data_days, start_of_day
 from journeylens.analyses.expr import in_range, period_start
 from journeylens.analyses.measures import periods_in_range
-from journeylens.analyses.sessions import behaviour
 
-DEFAULT_DAYS = 30
-IGNORED = ("Email Sent", "Order Delivered", "Order Refunded", "Support Ticket Resolved")
 SUPPORT = ("Support Ticket Created", "Chat Started", "Support Contacted", "Ticket Created")
 
 
@@ -68,8 +68,9 @@ class KpisQuery(Query, DateRange):
         SUPPORT, description="Events that are support contacts.",
         json_schema_extra={"cli": "--support-event"},
     )  # fmt: skip
-    ignore_events: tuple[str, ...] = Field(
-        IGNORED, description="Events that do not make a person active (the business's own).",
+    ignore_events: tuple[str, ...] | None = Field(
+        None, description="Events that do not make a person active (default: the workspace's "
+        "[activity] not_activity, such as Email Sent).",
         json_schema_extra={"cli": "--ignore-event"},
     )  # fmt: skip
     churn_days: int = Field(30, ge=1, description="Inactive this many days at the end: churned.")
@@ -117,6 +118,8 @@ def _ratio(part: float | None, whole: float | None) -> float | None:
 
 def activity(tables: Tables, query: KpisQuery) -> ir.Table:
     """The events that make a person active (all times)."""
+    if query.ignore_events is None:
+        return customer_activity(tables)
     events = behaviour(tables.events)
     return events.filter(~events.event.isin(list(query.ignore_events)))
 
@@ -278,11 +281,10 @@ def compute(tables: Tables, query: KpisQuery, date_from: datetime, date_to: date
 def default_range(tables: Tables, query: KpisQuery) -> tuple[datetime, datetime]:
     date_to = query.date_to
     if date_to is None:
-        last = tables.execute(tables.events.timestamp.max())
-        if last is None or last != last:
+        busy = data_days(tables).busy_last
+        if busy is None:
             raise AnalysisError("The workspace has no events yet; load some or give --to.")
-        day = last.to_pydatetime() if hasattr(last, "to_pydatetime") else last
-        date_to = datetime(day.year, day.month, day.day) + timedelta(days=1)
+        date_to = start_of_day(busy) + timedelta(days=1)
     date_from = query.date_from or date_to - timedelta(days=DEFAULT_DAYS)
     if date_from >= date_to:
         raise AnalysisError("--from must be before --to.")

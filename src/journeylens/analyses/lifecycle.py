@@ -1,8 +1,8 @@
 """Lifecycle: per period, who is new, returning, resurrecting, and who went dormant.
 
 Semantics (DESIGN.md "Lifecycle"). A person is *active* in a period (day / ISO week / month,
-cut in the workspace time zone) if they did a counted event in it — any behavioural event
-(track, page, screen), or only the ``events`` named (each with optional property filters).
+cut in the workspace time zone) if they did a counted event in it — any customer activity
+(``behaviour.py``: not ``Email Sent`` and the other ``not_activity`` events), or only the ``events`` named (each with optional property filters).
 Every active person of a period is exactly one of
 
 * **new** — their first-ever active period (all history counts, not only the date range);
@@ -41,7 +41,7 @@ class LifecycleQuery(Query, DateRange, AsOf):
     events: tuple[EventMatch, ...] = Field(
         (),
         description="Events that count as activity, e.g. 'Order Completed' or "
-        "'Viewed where channel = web' (default: any behavioural event).",
+        "'Viewed where channel = web' (default: any customer activity).",
         json_schema_extra={"cli": "--event"},
     )
     period: Period = Field("week", description="Period, cut in the workspace time zone.")
@@ -118,7 +118,7 @@ def _in_one_pass(
     if high < low or high - base > dialect.TOP_BIT:
         return None
     events = activity.any_of(tables, query.events)
-    events = events.filter(activity.counted(events, query.events))
+    events = events.filter(activity.counted(tables, events, query.events))
     events = events.mutate(period=activity.period_index(tables, events.timestamp, query.period))
     counted = (events.period >= base) & (events.period <= high)
     persons = events.group_by("person_id").aggregate(

@@ -41,6 +41,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from journeylens.analyses.base import Analysis, AnalysisError, DateRange, Query, Result, Tables
+from journeylens.analyses.behaviour import behaviour, is_activity
 from journeylens.analyses.expr import (
     AND,
     WHERE,
@@ -56,7 +57,6 @@ from journeylens.analyses.expr import (
     property_value,
     with_person,
 )
-from journeylens.analyses.sessions import behaviour
 
 Kind = Literal["count", "persons", "sum", "avg", "min", "max", "median", "percentile", "ratio"]
 ALL_EVENTS = "*"
@@ -259,6 +259,8 @@ def part_table(
     """``period_start, breakdown, value`` for one (non-ratio) measure."""
     if measure.events != (ALL_EVENTS,):
         events = events.filter(events.event.isin(list(measure.events)))
+    else:
+        events = events.filter(is_activity(tables, events))
     events = apply_filters(events, measure.filters)
     keys: dict[str, ir.Value] = {}
     if query.period != "total":

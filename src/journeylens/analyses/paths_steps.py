@@ -13,9 +13,10 @@ import ibis.expr.types as ir
 
 from journeylens.analyses import dialect
 from journeylens.analyses.base import Tables
+from journeylens.analyses.behaviour import customer_activity
 from journeylens.analyses.expr import in_range, property_value
 from journeylens.analyses.paths_models import PathsQuery
-from journeylens.analyses.sessions import behaviour, is_page_view, sessionize
+from journeylens.analyses.sessions import is_page_view, sessionize
 
 START = "[start]"
 END = "[end]"
@@ -33,9 +34,14 @@ PAGE_TEXT_ORDER = {
 
 
 def named_steps(tables: Tables, query: PathsQuery) -> ir.Table:
-    """The behavioural events in range, each with its ``step`` name and whether it is a
-    ``page``: ``person_id, timestamp, message_id, session_id, type, step, page``."""
-    events = behaviour(in_range(tables.events, query.date_from, query.date_to))
+    """The customer activity in range (and the start and end events when the query names
+    them, even if they are not activity: paths after ``Email Sent``), each with its ``step``
+    name and whether it is a ``page``: ``person_id, timestamp, message_id, session_id, type,
+    step, page``."""
+    named = tuple(e for e in (query.start_event, query.end_event) if e)
+    events = customer_activity(
+        tables, in_range(tables.events, query.date_from, query.date_to), named=named
+    )
     page = is_page_view(events)
     texts = {
         "path": events.path,

@@ -9,7 +9,7 @@ Semantics (DESIGN.md "Retention"):
 * **Date range** picks the cohort periods: every period touched by ``[date_from, date_to)``,
   each counted whole. A first-time cohort still means the first start event *ever*: someone
   whose first start event was before the range is in no cohort of the range.
-* **Return.** ``returns`` names the return events (any of them; none: any behavioural event).
+* **Return.** ``returns`` names the return events (any of them; none: any customer activity).
   With ``retained = on`` (default) a person is retained in period N if a return event happens
   in the cohort's period + N; with ``on_or_after``, in that period or any later one.
   Period 0 counts return events anywhere in the cohort's own period (before or after the start
@@ -48,11 +48,11 @@ class RetentionQuery(Query, DateRange, AsOf):
     start: EventMatch | None = Field(
         None,
         description="The cohort's start event: 'Signed Up', 'A|B', with ' where FILTER' "
-        "(default: any behavioural event).",
+        "(default: any customer activity).",
     )
     returns: tuple[EventMatch, ...] = Field(
         (),
-        description="Return events, any of them (default: any behavioural event).",
+        description="Return events, any of them (default: any customer activity).",
         json_schema_extra={"cli": "--return"},
     )
     cohort: Literal["first_time", "recurring"] = Field(
@@ -208,8 +208,8 @@ def _first_time_in_one_pass(
             return None
     starts = (query.start,) if query.start is not None else ()
     events = activity.any_of(tables, starts, query.returns, person=needs_person(query.breakdown))
-    is_start = activity.counted(events, starts)
-    is_return = activity.counted(events, query.returns)
+    is_start = activity.counted(tables, events, starts)
+    is_return = activity.counted(tables, events, query.returns)
     breakdown = ibis.null().cast("string")
     if query.breakdown is not None:
         breakdown = property_text(events, query.breakdown).argmin(events.timestamp, where=is_start)

@@ -3,7 +3,9 @@
 * A client-sent ``session_id`` wins: those events form the session the client said.
 * Other events of a person start a new session after ``idle`` (30 minutes) without an event,
   and a session longer than ``max_length`` (24 hours) is cut every 24 hours from its start.
-* Only behaviour counts (track, page, screen); identify/alias/group calls are not visits.
+* Only customer activity counts (``behaviour.py``): identify/alias/group calls are not
+  visits, and neither are the workspace's ``not_activity`` events (an ``Email Sent`` is the
+  business's doing, not the customer's).
 
 ``sessionize`` adds ``session_number`` and ``session_key`` to the events; ``build``
 gives one row per session with its duration, events, page views and whether it bounced
@@ -28,6 +30,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from journeylens.analyses import dialect
 from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables, number
+from journeylens.analyses.behaviour import behaviour, customer_activity
 from journeylens.analyses.expr import (
     Filter,
     Interval,
@@ -50,17 +53,6 @@ PERSON_STRIDE = 1 << 33
 MARK = "decimal(38, 6)"  # exact: person ids up to 10**19, seconds to the microsecond
 # The columns ``build`` reads from the events.
 NEEDED = ("person_id", "session_id", "timestamp", "type", "event", "channel")
-
-
-# Ingest accepts only track, page, screen and these three (``ingest.normalize.EVENT_TYPES``), so
-# "none of these" is the behaviour: on the dictionary-compressed ``type`` column DuckDB runs
-# ``NOT IN`` several times faster than ``IN ('track', 'page', 'screen')``.
-NOT_BEHAVIOUR_TYPES = ("identify", "group", "alias")
-
-
-def behaviour(events: ir.Table) -> ir.Table:
-    """The behavioural events (track, page, screen) of ``events``."""
-    return events.filter(events.type.notin(NOT_BEHAVIOUR_TYPES))
 
 
 def is_page_view(events: ir.Table) -> ir.BooleanValue:
@@ -250,7 +242,7 @@ def build(
 
     ``extra(sessioned_events)`` may add more per-session aggregates (e.g. a first-touch value).
     """
-    sessioned = sessionize(tables.events if events is None else events)
+    sessioned = sessionize(customer_activity(tables) if events is None else events)
     sessioned = sessioned.mutate(_page=is_page_view(sessioned).cast("int64"))
     sessions = sessioned.group_by(["person_id", "session_number"]).aggregate(
         started_at=sessioned.timestamp.min(),
@@ -321,15 +313,15 @@ class SessionsResult(Result):
 def session_table(tables: Tables, query: SessionsQuery, events: ir.Table | None = None) -> ir.Table:
     """One row per session started in the range (and matching the filters), with its period.
 
-    ``events`` (default: all events) lets a caller leave some out, as the KPIs leave out the
-    messages the business sends (``Email Sent``).
+    ``events`` (default: all events) lets a caller leave some out; of them, only customer
+    activity makes sessions.
     """
     events = tables.events if events is None else events
     if needs_person(query.breakdown, *(f.property for f in query.filters)):
         events = with_person(tables, events)
 
     # The per-event values first, so the session windows carry a few narrow columns.
-    events = behaviour(events)
+    events = customer_activity(tables, events)
     per_event: dict[str, ir.Value] = {}
     if query.filters:
         match = ibis.literal(True)

@@ -36,8 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from journeylens.analyses import dialect
 from journeylens.analyses.base import Analysis, AnalysisError, DateRange, Query, Result, Tables
 from journeylens.analyses.base import number as optional_number
+from journeylens.analyses.behaviour import behaviour
 from journeylens.analyses.expr import Filter, Period, period_start
-from journeylens.analyses.sessions import behaviour, is_page_view
+from journeylens.analyses.sessions import is_page_view
 
 STAGES_FILE = "stages.yaml"
 

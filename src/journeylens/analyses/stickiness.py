@@ -4,8 +4,8 @@ Semantics. Periods are days, ISO weeks or months cut in the workspace time zone,
 the *units* counted inside them: distinct local days (``unit = day``, default) or distinct
 local wall-clock hours (``unit = hour``). For a week k runs 1–7 days (1–168 hours), for a month
 1–28…31 days (its own length), for a day 1–24 hours. A person is counted once per period, in
-the row of the number of distinct units in which they did a counted event — any behavioural
-event (track, page, screen), or only the ``events`` named (each with optional filters).
+the row of the number of distinct units in which they did a counted event — any customer
+activity (``behaviour.py``: not ``Email Sent`` and the other ``not_activity`` events), or only the ``events`` named (each with optional filters).
 
 The date range picks the periods (every period touched by ``[date_from, date_to)``, each
 counted whole); without ``date_from`` they start at the first period with activity, and they
@@ -32,7 +32,7 @@ Unit = Literal["day", "hour"]
 class StickinessQuery(Query, DateRange, AsOf):
     events: tuple[EventMatch, ...] = Field(
         (),
-        description="Events that count as activity (default: any behavioural event).",
+        description="Events that count as activity (default: any customer activity).",
         json_schema_extra={"cli": "--event"},
     )
     period: Period = Field("week", description="The period whose days (or hours) are counted.")
@@ -132,7 +132,7 @@ def _in_one_pass(
     unit = _unit_in_period(tables, events.timestamp, query)
     if unit is None:
         return None
-    events = events.filter(activity.counted(events, query.events))
+    events = events.filter(activity.counted(tables, events, query.events))
     events = events.mutate(
         period=activity.period_index(tables, events.timestamp, query.period), unit=unit
     )

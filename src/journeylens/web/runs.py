@@ -74,6 +74,7 @@ def tables(state: ServerState, cursor: Any) -> Tables:
         timezone=config.timezone,
         currency=config.currency,
         path=state.workspace.path,
+        not_activity=config.not_activity,
     )
 
 

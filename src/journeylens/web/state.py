@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from threading import Lock
 
 import duckdb
 
+from journeylens.analyses.data_days import DataDays, data_days
 from journeylens.plan.enforce import PlanStore
 from journeylens.store.journal import Journal
 from journeylens.store.keys import KeyStore
@@ -27,6 +29,8 @@ class ServerState:
     journal: Journal
     loader: Loader
     max_lag_bytes: int
+    _days: tuple[tuple[object, ...], DataDays] | None = field(default=None, repr=False)
+    _days_lock: Lock = field(default_factory=Lock, repr=False)
 
     @contextmanager
     def cursor(self, *, caught_up: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -40,3 +44,17 @@ class ServerState:
             yield cursor
         finally:
             cursor.close()
+
+    def data_days(self) -> DataDays:
+        """The activity per day (``data_days``), counted again only when events changed."""
+        from journeylens.web import runs
+
+        with self.cursor(caught_up=True) as cursor:
+            key = cursor.execute("SELECT count(*), max(timestamp) FROM events").fetchone()
+            with self._days_lock:
+                if self._days is not None and self._days[0] == key:
+                    return self._days[1]
+            days = data_days(runs.tables(self, cursor))
+        with self._days_lock:
+            self._days = (key, days)
+        return days

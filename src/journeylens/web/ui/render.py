@@ -21,10 +21,10 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2.utils import markupsafe
 
+from journeylens.analyses.data_days import DEFAULT_DAYS
 from journeylens.store.users import User
 from journeylens.store.web_sessions import Session
 from journeylens.web.deps import StateDep, signed_in
-from journeylens.web.state import ServerState
 from journeylens.web.ui import i18n
 
 _HERE = Path(__file__).parent
@@ -34,7 +34,6 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-DEFAULT_DAYS = 30
 
 
 def json_default(value: Any) -> Any:
@@ -82,11 +81,25 @@ ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 
 @dataclass(frozen=True)
 class Period:
-    """The date range shared by every page: ``from``/``to`` in the URL, inclusive days."""
+    """The date range shared by every page: ``from``/``to`` in the URL, inclusive days.
+
+    ``activity`` is the customer activity in it and ``later`` the activity after it (both
+    None when not known); ``busy`` is the range shown by default (``data_days``), which
+    pages offer when the range holds nothing.
+    """
 
     start: date
     end: date
     explicit: bool
+    activity: int | None = None
+    later: int | None = None
+    busy: tuple[date, date] | None = None
+
+    @property
+    def busy_query(self) -> str:
+        if self.busy is None:
+            return ""
+        return urlencode({"from": self.busy[0].isoformat(), "to": self.busy[1].isoformat()})
 
     @property
     def params(self) -> dict[str, str]:
@@ -110,12 +123,6 @@ class Period:
         return Period(self.start - timedelta(days=days), self.start - timedelta(days=1), True)
 
 
-def latest_day(state: ServerState) -> date:
-    with state.cursor() as cursor:
-        row = cursor.execute("SELECT max(timestamp) FROM events").fetchone()
-    return row[0].date() if row and row[0] else date.today()
-
-
 def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value[:10]) if value else None
@@ -124,14 +131,24 @@ def _day(value: str | None) -> date | None:
 
 
 def period_of(request: Request, state: StateDep) -> Period:
-    """The range in the URL; by default the last 30 days that have data."""
+    """The range in the URL; by default the 30 days up to the last busy day (``data_days``:
+    one stray late event does not empty every default view)."""
     start, end = _day(request.query_params.get("from")), _day(request.query_params.get("to"))
     if start and end and start > end:
         start, end = end, start
-    if start and end:
-        return Period(start, end, True)
-    end = end or latest_day(state)
-    return Period(start or end - timedelta(days=DEFAULT_DAYS - 1), end, bool(start))
+    days = state.data_days()
+    busy = days.default_range(DEFAULT_DAYS, today=date.today()) if days.counts else None
+    if not (start and end):
+        end = end or (busy[1] if busy else date.today())
+        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    return Period(
+        start,
+        end,
+        bool(request.query_params.get("from") or request.query_params.get("to")),
+        activity=days.events_between(start, end),
+        later=days.after(end),
+        busy=busy,
+    )
 
 
 PeriodDep = Annotated[Period, Depends(period_of)]

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from journeylens.analyses import registry
-from journeylens.analyses.kpis import IGNORED
 from journeylens.web import runs
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
@@ -22,8 +21,9 @@ from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page
 
 router = APIRouter(include_in_schema=False)
 
-# Active, as the kpis analysis counts it: not on the business's own messages (Email Sent...).
-ACTIVE = "persons(* where " + " and ".join(f"event != {name}" for name in IGNORED) + ")"
+# Active, as the kpis analysis counts it: on customer activity (* leaves out the workspace's
+# [activity] not_activity events, the business's own messages such as Email Sent).
+ACTIVE = "persons(*)"
 # (kpi name, unit or None for the workspace currency, daily measure for the sparkline, kind)
 TILES: tuple[tuple[str, str | None, str | None, str], ...] = (
     ("revenue", None, "sum(revenue of Order Completed)", "money"),
