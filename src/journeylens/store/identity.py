@@ -18,7 +18,6 @@ Rules (DESIGN.md "Identity"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -243,10 +242,3 @@ class IdentityGraph:
                 "both persons are already identified; they are not merged automatically",
             )
         )
-
-
-def merge_timestamp(records: list[MergeRecord], now: datetime) -> list[tuple[Any, ...]]:
-    return [
-        (now, r.status, r.source, r.target, r.distinct_id, r.other_id, r.message_id, r.reason)
-        for r in records
-    ]
