@@ -1,4 +1,4 @@
-"""The few engine-specific fragments, in one place (DESIGN.md decision 2, STYLE.md principle 3).
+"""The few engine-specific fragments, in one place (STYLE.md principle 3; ADR 0005).
 
 Everything else in ``analyses/`` is plain Ibis and runs on every backend. A fragment here is a
 function taking the engine name (``Tables.engine``: ``duckdb``, ``pyspark``) and returning an
@@ -113,7 +113,8 @@ def to_local(ts: ir.TimestampValue, zone: str, engine: str) -> ir.TimestampValue
 
 # --- funnels: list lambdas --------------------------------------------------------------------
 # The fastest sequential funnel on DuckDB is one GROUP BY per person collecting each step's
-# times (``list(ts)``) and walking the steps with list lambdas (DESIGN.md "Performance notes").
+# times (``list(ts)``) and walking the steps with list lambdas (docs/architecture.md
+# "Performance notes").
 # Ibis compiles ``ArrayValue.filter(lambda ...)`` to DuckDB's ``LAMBDA t: ...`` (DuckDB 2 refuses
 # ``t -> ...``), with times and bounds bound as values. Other engines use the join formulation
 # in ``funnel_steps.sequential_joins`` (Spark's collect_list of every person's times is untested

@@ -1,6 +1,6 @@
 """Lifecycle: per period, who is new, returning, resurrecting, and who went dormant.
 
-Semantics (DESIGN.md "Lifecycle"). A person is *active* in a period (day / ISO week / month,
+Semantics (docs/architecture.md "Lifecycle"). A person is *active* in a period (day / ISO week / month,
 cut in the workspace time zone) if they did a counted event in it — any behavioural event
 (track, page, screen), or only the ``events`` named (each with optional property filters).
 Every active person of a period is exactly one of

@@ -4,7 +4,7 @@ The graph maps every distinct id (a user id, an anonymous/device id, a PostHog
 distinct_id) to a person. It lives in memory in the one writer process and is
 persisted by the writer in the same transaction as the events it resolved.
 
-Rules (DESIGN.md "Identity"):
+Rules (docs/architecture.md "Identity"):
 
 * ``identify(user, anonymous)`` and any event carrying both ids link them; if the
   anonymous id already has a person who is *not identified*, that person is merged
