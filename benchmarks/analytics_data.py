@@ -13,7 +13,7 @@ into Parquet beside it (for the pandas baselines). Shape, per person:
 * about 9 events per person, so 10M events ≈ 1.1M persons.
 
 Random numbers are ``hash(seed, key...)``, so the data do not depend on DuckDB's thread
-count. Events are inserted sorted by (person, time) (DESIGN.md "Performance notes").
+count. Events are inserted sorted by (person, time) (docs/architecture.md "Performance notes").
 
 Generation runs in chunks of consecutive persons (``CHUNK_EVENTS`` events each): a chunk is
 generated, appended to the workspace's ``events`` table (with its ``message_id`` PRIMARY KEY)

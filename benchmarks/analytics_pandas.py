@@ -2,7 +2,7 @@
 
 Each reads the columns it needs from the events Parquet file (the read is part of its
 time) and returns the same comparable answer as the matching ``answer`` function of
-``analytics.py`` extracts from the journeylens result. They follow DESIGN.md's semantics,
+``analytics.py`` extracts from the journeylens result. They follow docs/architecture.md's semantics,
 written the way an analyst would in a notebook: filter, ``groupby``, ``merge``.
 """
 

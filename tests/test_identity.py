@@ -1,4 +1,4 @@
-"""Identity resolution as journeys (DESIGN.md "Identity")."""
+"""Identity resolution as journeys (docs/architecture.md "Identity")."""
 
 from __future__ import annotations
 

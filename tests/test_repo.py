@@ -106,3 +106,69 @@ def test_package_data_covers_every_web_ui_file():
         assert any(fnmatch.fnmatch(relative, g) for g in globs), (
             f"{relative} would not be installed"
         )
+
+
+def _tracked_text_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    files = []
+    for name in filter(None, listed):
+        path = ROOT / name
+        if path.is_file() and path.suffix not in (".png", ".parquet", ".woff2", ".ico"):
+            files.append(path)
+    return files
+
+
+def test_no_file_points_outside_the_repository():
+    """A user of the repository has its files only: no links into the shared folder beside the
+    checkout, no design document that lives there instead of in ``docs/architecture.md``."""
+    outside = "../" + "shared/"
+    design = "DESIGN" + ".md"
+    found = []
+    for file in _tracked_text_files():
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for needle in (outside, design):
+            if needle in text:
+                found.append(f"{file.relative_to(ROOT)} mentions {needle}")
+    assert found == []
+
+
+def _documented_columns() -> dict[str, list[str]]:
+    """``### `table` `` sections of docs/architecture.md and the columns their tables list."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    sections = re.split(r"^### ", text, flags=re.M)[1:]
+    documented: dict[str, list[str]] = {}
+    for section in sections:
+        title, _, body = section.partition("\n")
+        name = re.fullmatch(r"`(\w+)`", title.strip())
+        if name:
+            body = re.split(r"^## ", body, flags=re.M)[0]
+            documented[name[1]] = re.findall(r"^\| `(\w+)` \|", body, flags=re.M)
+    return documented
+
+
+def test_architecture_describes_every_table_and_column_of_the_schema():
+    import duckdb
+
+    from journeylens.store import schema
+
+    con = duckdb.connect()
+    schema.migrate(con)
+    actual: dict[str, list[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " ORDER BY table_name, ordinal_position"
+    ).fetchall():
+        actual.setdefault(table, []).append(column)
+    con.close()
+    documented = _documented_columns()
+    assert sorted(documented) == sorted(actual), "docs/architecture.md: tables differ"
+    for table, columns in actual.items():
+        assert documented[table] == columns, (
+            f"docs/architecture.md lists {table}'s columns as {documented[table]}, "
+            f"the schema has {columns} (same order)"
+        )

@@ -1,7 +1,9 @@
 """Settings read once from the environment (``JOURNEYLENS_*``) and a ``.env`` file.
 
-Workspace-specific settings (time zone, currency) live in the workspace's own
-``config.toml`` and are read by :mod:`journeylens.workspace`.
+Workspace-specific settings (time zone, currency, DuckDB's memory limit) live in the
+workspace's own ``config.toml`` and are read by :mod:`journeylens.workspace`. The server's
+address is an option of ``serve`` and ``demo`` (``--host``/``--port``, or ``JOURNEYLENS_HOST``
+and ``JOURNEYLENS_PORT``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOURNEYLENS_", env_file=".env", extra="ignore")
 
     workspace: Path = DEFAULT_WORKSPACE
-    host: str = "127.0.0.1"
-    port: int = 8750
     # Acknowledged but not yet loaded journal data beyond which requests get 503.
     max_journal_lag_mb: float = 256.0
 

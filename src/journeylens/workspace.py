@@ -6,6 +6,10 @@
     ws.events                            # an Ibis table
     ws.events.filter(ws.events.event == "Order Completed").to_pandas()
 
+The tables as properties: ``events``, ``persons``, ``identities``, ``orders``,
+``order_lines`` (the store's ``order_items``), ``feedback``, ``failed_events`` and
+``person_merges``; any table by name with ``ws.table(name)``.
+
 DuckDB allows one writing process per database file (ADR 0001). While
 ``journeylens serve`` owns a workspace, other processes cannot open it; they get
 :class:`WorkspaceInUseError`, which names the running server so the caller can
@@ -279,6 +283,21 @@ class Workspace:
     @property
     def persons(self) -> ibis.Table:
         return self.table("persons")
+
+    @property
+    def orders(self) -> ibis.Table:
+        """One row per order (from ``Order Completed`` events and imported order files)."""
+        return self.table("orders")
+
+    @property
+    def order_lines(self) -> ibis.Table:
+        """The products of each order, one row per line (the store table ``order_items``)."""
+        return self.table("order_items")
+
+    @property
+    def feedback(self) -> ibis.Table:
+        """Reviews, surveys, NPS answers and other things customers said."""
+        return self.table("feedback")
 
     @property
     def identities(self) -> ibis.Table:

@@ -1,7 +1,7 @@
 """Run each analysis on every engine: DuckDB (the default) and Spark (PySpark local mode).
 
 A test takes the ``engine`` fixture and calls ``engine.run(ws, "funnel", steps=[...])``
-instead of ``ws.funnel(...)``; the answer must be the same on every engine (DESIGN.md
+instead of ``ws.funnel(...)``; the answer must be the same on every engine (docs/architecture.md
 decision 2). Spark tests carry the ``spark`` marker; CI runs them all.
 """
 

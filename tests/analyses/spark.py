@@ -6,7 +6,7 @@ two workspaces' ``events`` never meet. A workspace's tables are copied once and 
 its content changes — module fixtures share a workspace across tests, and some tests add
 events between two runs.
 
-What the copy keeps (DESIGN.md "Time"): naive-UTC ``TIMESTAMP`` columns become Spark
+What the copy keeps (docs/architecture.md "Time"): naive-UTC ``TIMESTAMP`` columns become Spark
 ``TimestampType`` read in the session time zone UTC, so the wall clock is unchanged; JSON
 columns become strings (Spark has no JSON type; ``analyses/dialect.py`` reads them).
 """

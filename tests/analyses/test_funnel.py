@@ -1,4 +1,4 @@
-"""Funnels as journeys, with the numbers worked out by hand (DESIGN.md "Funnels")."""
+"""Funnels as journeys, with the numbers worked out by hand (docs/architecture.md "Funnels")."""
 
 from __future__ import annotations
 

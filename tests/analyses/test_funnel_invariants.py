@@ -1,5 +1,5 @@
 """Funnel invariants on random journeys: the DuckDB list formulation equals the portable joins,
-and strict ≤ sequential ≤ any at every step (DESIGN.md "Funnels")."""
+and strict ≤ sequential ≤ any at every step (docs/architecture.md "Funnels")."""
 
 from __future__ import annotations
 

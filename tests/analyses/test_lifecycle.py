@@ -1,4 +1,4 @@
-"""Lifecycle as journeys, the numbers worked out by hand (DESIGN.md "Lifecycle").
+"""Lifecycle as journeys, the numbers worked out by hand (docs/architecture.md "Lifecycle").
 
 T0 is Monday 3 March 2025, 10:00 UTC; weeks W0 = 3 March, W1 = 10, W2 = 17, W3 = 24,
 W4 = 31 March.

@@ -1,4 +1,4 @@
-"""Paths as journeys, with every transition worked out by hand (DESIGN.md "Paths")."""
+"""Paths as journeys, with every transition worked out by hand (docs/architecture.md "Paths")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Portability (DESIGN.md decision 2, ADR 0005): the analyses are plain Ibis; what differs per
-engine lives in ``analyses/dialect.py``; every analysis is tested on every engine."""
+"""Portability (docs/architecture.md decision 2, ADR 0005): the analyses are plain Ibis; what
+differs per engine lives in ``analyses/dialect.py``; every analysis is tested on every engine."""
 
 from __future__ import annotations
 

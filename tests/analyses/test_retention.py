@@ -1,4 +1,4 @@
-"""Retention as journeys, the numbers worked out by hand (DESIGN.md "Retention").
+"""Retention as journeys, the numbers worked out by hand (docs/architecture.md "Retention").
 
 Weeks are ISO weeks (Monday first). T0 is Monday 3 March 2025, 10:00 UTC, so
 W0 = 3–9 March, W1 = 10–16, W2 = 17–23, W3 = 24–30, W4 = 31 March–6 April.

@@ -1,4 +1,4 @@
-"""``sessions.sessionize`` against a plain-Python reading of DESIGN.md "Sessions".
+"""``sessions.sessionize`` against a plain-Python reading of docs/architecture.md "Sessions".
 
 A client ``session_id`` makes its events one session; a person's other events start a new
 session after more than 30 minutes without one of them, and a session is cut every 24 hours

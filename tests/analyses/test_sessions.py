@@ -1,4 +1,4 @@
-"""Sessions as journeys, the numbers worked out by hand (DESIGN.md "Sessions")."""
+"""Sessions as journeys, the numbers worked out by hand (docs/architecture.md "Sessions")."""
 
 from __future__ import annotations
 

@@ -61,7 +61,8 @@ def test_a_bad_event_sent_through_the_collector_shows_with_its_reason(shop, admi
         {"type": "track", "event": "Product Viewed", "userId": user, "messageId": good},
         {"type": "track", "event": "", "userId": user, "messageId": bad},
     )
-    # The valid event is stored, the one without a name is refused at index 1 (DESIGN.md 5).
+    # The valid event is stored, the one without a name is refused at index 1
+    # (docs/architecture.md decision 5).
     assert answer.status_code == 200, answer.text
     assert answer.json()["accepted"] == 1
     assert [(r["index"], r["code"]) for r in answer.json()["rejected"]] == [(1, "missing_event")]

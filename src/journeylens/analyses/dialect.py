@@ -1,9 +1,10 @@
-"""The few engine-specific fragments, in one place (DESIGN.md decision 2, STYLE.md principle 3).
+"""The few engine-specific fragments, in one place (STYLE.md principle 3; ADR 0005).
 
 Everything else in ``analyses/`` is plain Ibis and runs on every backend. A fragment here is a
 function taking the engine name (``Tables.engine``: ``duckdb``, ``pyspark``) and returning an
-Ibis expression; what differs per engine is data (``UNSUPPORTED``) or a builtin function that
-Ibis has no portable operation for, each with the reason beside it.
+Ibis expression; what differs per engine is data (``LIST_FUNNEL_ENGINES``) or a builtin function
+that Ibis has no portable operation for, each with the reason beside it. An option an engine
+cannot run belongs here too, as data with the error it raises, when there is one.
 """
 
 import math
@@ -18,18 +19,6 @@ from ibis.common.exceptions import IbisError
 
 NAIVE = dt.Timestamp()
 INSTANT = dt.Timestamp(timezone="UTC")
-
-# Options an engine cannot run, with what it raises instead: {engine: {option: reason}}.
-UNSUPPORTED: dict[str, dict[str, str]] = {}
-
-
-def check_supported(engine: str, option: str) -> None:
-    from journeylens.analyses.base import AnalysisError
-
-    reason = UNSUPPORTED.get(engine, {}).get(option)
-    if reason:
-        raise AnalysisError(f"{option} is not available on {engine}: {reason}")
-
 
 # --- JSON properties ------------------------------------------------------------------------
 # Ibis's JSON ``value[key].unwrap_as("string")`` returns NULL unless the value is a JSON string,
@@ -124,7 +113,8 @@ def to_local(ts: ir.TimestampValue, zone: str, engine: str) -> ir.TimestampValue
 
 # --- funnels: list lambdas --------------------------------------------------------------------
 # The fastest sequential funnel on DuckDB is one GROUP BY per person collecting each step's
-# times (``list(ts)``) and walking the steps with list lambdas (DESIGN.md "Performance notes").
+# times (``list(ts)``) and walking the steps with list lambdas (docs/architecture.md
+# "Performance notes").
 # Ibis compiles ``ArrayValue.filter(lambda ...)`` to DuckDB's ``LAMBDA t: ...`` (DuckDB 2 refuses
 # ``t -> ...``), with times and bounds bound as values. Other engines use the join formulation
 # in ``funnel_steps.sequential_joins`` (Spark's collect_list of every person's times is untested

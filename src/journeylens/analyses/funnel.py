@@ -1,6 +1,6 @@
 """Funnels: how many people go through ordered steps, where they drop off, how long it takes.
 
-Semantics (DESIGN.md "Funnels"). An **entry** is a person (``count_by="person"``, default) or
+Semantics (docs/architecture.md "Funnels"). An **entry** is a person (``count_by="person"``, default) or
 a session (``"session"``: the whole funnel must happen within one session, ``sessions.py``);
 ``users`` then counts entries. The conversion window (default 14 days, ``None`` unlimited)
 starts at the entry's **first** step-1 event within the date range; later steps may fall

@@ -8,7 +8,7 @@ exclusion event between two steps.
 
 The builders are plain Ibis and run on every engine, except ``sequential_lists``: the DuckDB
 fast path (``dialect.LIST_FUNNEL_ENGINES``), one ``GROUP BY`` per entry walking lists of
-times with list lambdas (DESIGN.md "Performance notes"). It gives the same rows as
+times with list lambdas (docs/architecture.md "Performance notes"). It gives the same rows as
 ``sequential_joins``; ``tests/analyses/test_funnel.py`` checks that on random journeys.
 """
 

@@ -1,8 +1,9 @@
 """Lifecycle: per period, who is new, returning, resurrecting, and who went dormant.
 
-Semantics (DESIGN.md "Lifecycle"). A person is *active* in a period (day / ISO week / month,
-cut in the workspace time zone) if they did a counted event in it — any customer activity
-(``behaviour.py``: not ``Email Sent`` and the other ``not_activity`` events), or only the ``events`` named (each with optional property filters).
+Semantics (docs/architecture.md "Lifecycle"). A person is *active* in a period (day / ISO
+week / month, cut in the workspace time zone) if they did a counted event in it — any customer
+activity (``behaviour.py``: not ``Email Sent`` and the other ``not_activity`` events), or only
+the ``events`` named (each with optional property filters).
 Every active person of a period is exactly one of
 
 * **new** — their first-ever active period (all history counts, not only the date range);

@@ -1,4 +1,4 @@
-"""Paths: the sequences of steps people take, as Sankey-ready transitions (DESIGN.md "Paths").
+"""Paths: the sequences of steps people take, as Sankey-ready transitions (docs/architecture.md "Paths").
 
 Semantics:
 

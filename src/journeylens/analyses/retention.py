@@ -1,6 +1,6 @@
 """Retention: of the people who did a start event in a period, how many came back N periods later.
 
-Semantics (DESIGN.md "Retention"):
+Semantics (docs/architecture.md "Retention"):
 
 * **Cohorts.** Periods are days, ISO weeks or months cut in the workspace time zone.
   ``first_time`` (default): a person belongs to the cohort of the period of their first-ever
@@ -26,7 +26,7 @@ Semantics (DESIGN.md "Retention"):
 ``build`` is one long table: per (cohort, breakdown, period offset) the persons retained, plus
 per (cohort, breakdown) the cohort size in a row whose ``offset`` is NULL. It joins distinct
 (person, return period) to each person's cohort period (the fastest formulation measured,
-DESIGN.md "Performance notes").
+docs/architecture.md "Performance notes").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sessions: a person's behaviour split by idle time (DESIGN.md "Sessions").
+"""Sessions: a person's behaviour split by idle time (docs/architecture.md "Sessions").
 
 * A client-sent ``session_id`` wins: those events form the session the client said.
 * Other events of a person start a new session after ``idle`` (30 minutes) without an event,
@@ -76,7 +76,7 @@ def sessionize(
     group by the two integer columns where you can). The start of a session is its
     ``min(timestamp)``.
 
-    Performance (DESIGN.md "Performance notes"): two window passes over ONE ordering — by
+    Performance: two window passes over ONE ordering — by
     person, then the events without a client session id, then each client session, then
     time — and integer keys. Pass 1 flags the events that begin a run (the first of a
     person, the first of a client session, or one after more than ``idle``); pass 2

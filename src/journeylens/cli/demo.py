@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, err, fail
+from journeylens.cli.server import run_server
 from journeylens.workspace import Workspace, WorkspaceInUseError
 
 
@@ -78,8 +79,6 @@ def demo_command(
     else:
         _print_summary(summary, workspace)
     if serve:
-        from journeylens.cli.main import run_server
-
         run_server(workspace, host, port)
 
 

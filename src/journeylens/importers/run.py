@@ -266,10 +266,5 @@ def _bad(row: Row, reason: str) -> Row:
     return Row(row.line, row.values, reason)
 
 
-def import_file(writer: Writer, kind: str, path: str | Path, **options: Any) -> ImportSummary:
-    """Import one file through ``writer``; returns the summary."""
-    return Importer(writer, kind, path, **options).run()
-
-
 def new_import_id() -> str:
     return uuid.uuid4().hex[:12]

@@ -1,6 +1,6 @@
 """The one normalisation path every source goes through.
 
-A protocol adapter (Segment, PostHog, later the file importers) pulls the fields
+A protocol adapter (Segment, PostHog; the file importers go through Segment's) pulls the fields
 out of its own message shape and calls :func:`build_event`, which validates them,
 corrects the clock skew, derives the channel and the promoted columns, and
 returns one canonical row (a dict keyed like ``events`` minus ``person_id``,

@@ -1,1 +1,1 @@
-"""The embedded DuckDB store: schema, writer (group commit), identity resolution."""
+"""The embedded DuckDB store: schema, journal and loader, writer (group commit), identity resolution."""

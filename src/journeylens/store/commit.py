@@ -1,9 +1,11 @@
 """One transaction that stores a batch: events, failed events, persons, identities, merges.
 
-:func:`store_batch` is called by the writer thread (group commit) and by anything
-else that owns the connection (tests, importers). Everything happens in one DuckDB
-transaction, so a batch is stored whole or not at all; the caller acknowledges
-only after it returns.
+:func:`store_batch` is called by the writer thread (group commit; the importers, the demo
+loader and the server's journal loader all go through it) and by the ingest benchmark's
+in-process ceiling. Everything happens in one DuckDB transaction, so a batch is stored whole
+or not at all; the writer resolves its producers' futures only after it returns. (The
+collector has acknowledged its requests earlier, once their journal line was fsync'd: ADR
+0004.)
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The graph maps every distinct id (a user id, an anonymous/device id, a PostHog
 distinct_id) to a person. It lives in memory in the one writer process and is
 persisted by the writer in the same transaction as the events it resolved.
 
-Rules (DESIGN.md "Identity"):
+Rules (docs/architecture.md "Identity"):
 
 * ``identify(user, anonymous)`` and any event carrying both ids link them; if the
   anonymous id already has a person who is *not identified*, that person is merged
@@ -18,7 +18,6 @@ Rules (DESIGN.md "Identity"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -243,10 +242,3 @@ class IdentityGraph:
                 "both persons are already identified; they are not merged automatically",
             )
         )
-
-
-def merge_timestamp(records: list[MergeRecord], now: datetime) -> list[tuple[Any, ...]]:
-    return [
-        (now, r.status, r.source, r.target, r.distinct_id, r.other_id, r.message_id, r.reason)
-        for r in records
-    ]

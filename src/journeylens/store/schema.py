@@ -59,7 +59,7 @@ PERSON_TRAIT_COLUMNS: tuple[str, ...] = (
 )
 
 MIGRATIONS: list[list[str]] = [
-    # 1 — the foundation tables (DESIGN.md "Canonical data model").
+    # 1 — the foundation tables (docs/architecture.md "Data model").
     [
         """
         CREATE TABLE events (

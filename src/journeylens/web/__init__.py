@@ -1,1 +1,1 @@
-"""The HTTP server: collector routes, JSON API, (later) the web UI."""
+"""The HTTP server: collector routes, the JSON API and the web UI (``web/ui``)."""

@@ -1,7 +1,9 @@
 """The ASGI application: ``create_app(workspace_dir)``.
 
 One process owns the workspace (ADR 0001): the lifespan opens the DuckDB file,
-runs migrations, starts the writer; shutdown drains the writer and closes the file.
+runs migrations, starts the writer, the journal and the loader that moves the journal into
+DuckDB (ADR 0004); shutdown closes the journal, loads what it still holds, drains the writer
+and closes the file.
 """
 
 from __future__ import annotations

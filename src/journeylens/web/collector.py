@@ -1,8 +1,10 @@
 """Collector routes: the Segment HTTP Tracking API and PostHog capture.
 
 Each request: read at most 500 KB → inflate → parse → authenticate the write
-key → normalise each event (bad ones are listed, not fatal) → hand the rows to
-the writer → answer only after the transaction committed (ADR 0003).
+key → normalise each event (bad ones are listed, not fatal) → apply the tracking
+plan → append the canonical rows and the rejections as one line to the journal →
+answer once that line is fsync'd (ADR 0004). The loader moves the journal into
+DuckDB through the writer afterwards, a fraction of a second later.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Running an analysis for a request: shared by the JSON API and the web UI's pages.
 
-A page and its JSON twin (``/funnel?step=A`` and ``/api/funnel?step=A``) read the same query
-string with :func:`query_from_params` and answer with :func:`run`, so they cannot disagree.
+A page and its JSON twin (``/funnels?step=A`` and ``/api/funnels?step=A``) read the same query
+string with :func:`body_from_params` and :func:`parse`, and answer with :func:`run`, so they
+cannot disagree.
 """
 
 from __future__ import annotations
