@@ -149,7 +149,8 @@ def render(view: View, console: Console) -> None:
     for number_, part in enumerate(parts):
         title = view.title if number_ == 0 else f"{view.title} (continued)"
         widths = _widths(view, texts, part, console.width)
-        console.print(_table(view, texts, part, widths, title))
+        console.print(Text(title, style="bold"))  # above, not in the table: it never wraps there
+        console.print(_table(view, texts, part, widths))
     for note in view.notes:
         console.print(Text(note))
 
@@ -222,11 +223,8 @@ def _widths(view: View, texts: list[list[str]], part: list[int], width: int) -> 
     return widths
 
 
-def _table(
-    view: View, texts: list[list[str]], part: list[int], widths: dict[int, int], title: str
-) -> Table:
+def _table(view: View, texts: list[list[str]], part: list[int], widths: dict[int, int]) -> Table:
     table = Table(
-        title=Text(title, style="bold"),
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
