@@ -155,7 +155,7 @@ class StagesQuery(Query, DateRange):
     mapping: Mapping | None = Field(
         None,
         description=f"Stages as JSON/YAML, lowest first (default: {STAGES_FILE} in the "
-        "workspace, else awareness/education/evaluation/purchase/advocacy).",
+        "workspace, else awareness, education, evaluation, purchase, advocacy).",
     )
     period: Period = Field("month", description="Periods of the distribution over time.")
 

@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from rich.table import Table
 
 from journeylens.analyses import registry
 from journeylens.analyses.base import Analysis, AnalysisError
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, fail
+from journeylens.cli.tables import render_all
+from journeylens.cli.views import views
 from journeylens.workspace import (
     Workspace,
     WorkspaceConfigError,
@@ -27,7 +29,15 @@ from journeylens.workspace import (
     WorkspaceNotFoundError,
 )
 
-FormatOpt = Annotated[str, typer.Option("--format", help="table, json or csv")]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="table (for reading), json or csv (for scripts: raw numbers). (default: table)",
+        metavar="table|json|csv",
+        show_default=False,
+    ),
+]
 
 
 def ask_server(error: WorkspaceInUseError, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +67,8 @@ def ask_server(error: WorkspaceInUseError, path: str, body: dict[str, Any]) -> d
         raise fail(f"{error} Asking it failed: {other}") from None
 
 
-def emit(rows: list[dict[str, Any]], data: dict[str, Any], fmt: str, title: str) -> None:
+def emit(analysis: Analysis, rows: list[dict[str, Any]], data: dict[str, Any], fmt: str) -> None:
+    """JSON and CSV for scripts (the result's own numbers and keys); tables for people."""
     if fmt == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -67,20 +78,9 @@ def emit(rows: list[dict[str, Any]], data: dict[str, Any], fmt: str, title: str)
         writer.writerows(rows)
         sys.stdout.write(out.getvalue())
     elif fmt == "table":
-        table = Table(*(rows[0].keys() if rows else []), title=title)
-        for row in rows:
-            table.add_row(*(_cell(v) for v in row.values()))
-        console.print(table)
+        render_all(views(analysis.name, data, rows, analysis.title), console)
     else:
         raise fail(f"--format must be table, json or csv, not {fmt!r}.")
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        if value.is_integer():
-            return f"{value:,.0f}"
-        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.0f}"
-    return "—" if value is None else str(value)
 
 
 def _option_type(annotation: Any) -> Any:
@@ -96,21 +96,36 @@ def _option_type(annotation: Any) -> Any:
     return str
 
 
-def _help(field: FieldInfo) -> str:
+def _help(field: FieldInfo, metavar: str) -> str:
+    """The description, the choices when the metavar does not list them, the default."""
     text = field.description or ""
     choices = _choices(field)
-    if choices:
+    if choices and metavar != "|".join(choices):
         text += f" One of: {', '.join(choices)}."
-    if not field.is_required() and field.default not in (None, (), []):
-        default = field.default
-        if isinstance(default, timedelta):
-            default = _duration_text(default)
-        text += f" (default {default})"
+    if not field.is_required():
+        default = _default_text(field.default)
+        if default:
+            text += f" (default: {default})"
     return text.strip()
 
 
+def _default_text(default: Any) -> str:
+    """A default as it is typed: ``14d``, ``Order Completed``, ``A, B`` for a list; none for
+    an empty one (a flag's default is in its name: ``--compare/--no-compare``)."""
+    if default is None or isinstance(default, bool):
+        return ""
+    if isinstance(default, timedelta):
+        return _duration_text(default)
+    if isinstance(default, tuple | list):
+        return ", ".join(_default_text(item) for item in default)
+    if isinstance(default, BaseModel):
+        return ""
+    return str(default)
+
+
 def _metavar(name: str, field: FieldInfo, kind: Any) -> str:
-    """``session|person`` for choices, ``N`` for numbers, ``STEP`` for a repeated ``steps``."""
+    """``session|person`` for choices, ``N`` for numbers, ``EVENT`` for ``start_event`` and
+    a repeated ``support_events``: the last word of the name, singular."""
     choices = _choices(field)
     if choices:
         return "|".join(choices)
@@ -118,9 +133,8 @@ def _metavar(name: str, field: FieldInfo, kind: Any) -> str:
         return "N"
     if kind is datetime:
         return "TIME"
-    if kind == list[str]:
-        return name.upper().removesuffix("S")
-    return name.upper()
+    last = name.rsplit("_", 1)[-1].upper()
+    return last.removesuffix("S") if kind == list[str] else last
 
 
 def _choices(field: FieldInfo) -> list[str]:
@@ -145,17 +159,23 @@ def analysis_command(analysis: Analysis) -> Callable[..., None]:
         inspect.Parameter("workspace", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT_WS,
                           annotation=WorkspaceOpt)
     ]  # fmt: skip
+    turned_off: set[str] = set()  # on by default, given as --no-<name>
     for name, field in fields.items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         flag = str(extra.get("cli") or "--" + name.replace("_", "-"))
         kind = _option_type(field.annotation)
         if kind is bool:
-            option = typer.Option(
-                f"{flag}/--no-{flag.removeprefix('--')}", help=_help(field), show_default=False
-            )
+            # One flag: the field on when it is off by default, else --no-<field> turns it off.
+            text = _help(field, "")
+            if field.default is True:
+                flag, text = f"--no-{flag[2:]}", f"Turn off (it is on by default): {text}"
+                turned_off.add(name)
+            option = typer.Option(flag, help=text, show_default=False)
         else:
             metavar = str(extra.get("metavar") or _metavar(name, field, kind))
-            option = typer.Option(flag, help=_help(field), show_default=False, metavar=metavar)
+            option = typer.Option(
+                flag, help=_help(field, metavar), show_default=False, metavar=metavar
+            )
         required = field.is_required()
         parameters.append(
             inspect.Parameter(
@@ -173,6 +193,8 @@ def analysis_command(analysis: Analysis) -> Callable[..., None]:
     def command(**options: Any) -> None:
         workspace = options.pop("workspace")
         fmt = options.pop("fmt")
+        for name in turned_off:
+            options[name] = False if options.pop(name) else None
         body = {
             k: (v.isoformat() if isinstance(v, datetime) else v)
             for k, v in options.items()
@@ -180,7 +202,7 @@ def analysis_command(analysis: Analysis) -> Callable[..., None]:
         }
         data = run_or_ask(analysis, workspace, body)
         result = analysis.result.model_validate(data)
-        emit(result.rows(), data, fmt, analysis.title)
+        emit(analysis, result.rows(), data, fmt)
 
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {}

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, err, fail
+from journeylens.cli.options import DEFAULT_WS, App, WorkspaceOpt, console, err, fail
 from journeylens.cli.server import run_server
 from journeylens.store.keys import KINDS, KeyStore
 from journeylens.workspace import (
@@ -23,14 +23,14 @@ from journeylens.workspace import (
     WorkspaceNotFoundError,
 )
 
-app = typer.Typer(
+app = App(
     name="journeylens",
     help="Self-hosted customer behavior analytics.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+keys_app = App(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 from journeylens.cli import analyses, demo, importing, plans  # noqa: E402 - need the app above

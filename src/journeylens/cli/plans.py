@@ -10,15 +10,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, fail
+from journeylens.cli.options import DEFAULT_WS, App, WorkspaceOpt, console, fail
 from journeylens.plan.check import check_stored
 from journeylens.plan.infer import infer_plan
 from journeylens.plan.model import PLAN_FILE, PlanError, TrackingPlan
 from journeylens.workspace import Workspace, WorkspaceInUseError, WorkspaceNotFoundError
 
-plan_app = typer.Typer(
-    help="Tracking plans: expected events and their properties.", no_args_is_help=True
-)
+plan_app = App(help="Tracking plans: expected events and their properties.", no_args_is_help=True)
 
 
 def _open(workspace: Path) -> Workspace:

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, err, fail
+from journeylens.cli.options import DEFAULT_WS, App, WorkspaceOpt, console, err, fail
 from journeylens.store.users import LANGUAGES, ROLES, UserError, UserStore
 
-users_app = typer.Typer(
+users_app = App(
     help="Create, list and delete the users who sign in to the web UI.", no_args_is_help=True
 )
 

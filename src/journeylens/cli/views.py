@@ -1,0 +1,300 @@
+"""How each analysis reads as tables (``--format table``): its result, as ``tables.View``s.
+
+An analysis without an entry in ``VIEWS`` gets ``generic``: its ``rows()``, each column read
+by its name (``COLUMNS``). The layouts here choose columns and headers; ``tables`` formats
+the values and fits them to the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from journeylens.cli.tables import IN_PROGRESS, Column, View, cell, marker_column, money
+
+Data = dict[str, Any]
+
+# Columns by row key, for the generic layout: header, kind, and whether a column names the row.
+COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in (
+        Column("event", "event", repeat=True),
+        Column("period_start", "period", "date", repeat=True, missing="total"),
+        Column("period", "period", "date", repeat=True),
+        Column("breakdown", "breakdown", repeat=True, missing="(none)"),
+        Column("sessions", "sessions", "count"),
+        Column("persons", "persons", "count"),
+        Column("count", "count", "count"),
+        Column("avg_duration_seconds", "avg duration", "duration"),
+        Column("median_duration_seconds", "median duration", "duration"),
+        Column("page_view_sessions", "with pages", "count"),
+        Column("pages_per_session", "pages per session", "number"),
+        Column("bounces", "bounces", "count"),
+        Column("bounce_rate", "bounce rate", "percent"),
+        Column("new", "new", "count"),
+        Column("returning", "returning", "count"),
+        Column("resurrecting", "resurrecting", "count"),
+        Column("dormant", "dormant", "count"),
+        Column("active", "active", "count"),
+        Column("share", "share", "percent"),
+    )
+}
+
+
+def views(name: str, data: Data, rows: list[dict[str, Any]], title: str) -> list[View]:
+    """The tables of analysis ``name``'s result ``data`` (its ``rows()`` for the generic one)."""
+    layout = VIEWS.get(name)
+    return layout(data, title) if layout else [generic(rows, title)]
+
+
+def generic(rows: list[dict[str, Any]], title: str) -> View:
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    columns = [column_for(key, rows) for key in keys]
+    return View(title, _with_marker(columns), rows)
+
+
+def column_for(key: str, rows: list[dict[str, Any]]) -> Column:
+    """The known column of ``key``, else one read from its name and values."""
+    if key in COLUMNS:
+        return COLUMNS[key]
+    if key == IN_PROGRESS:
+        return marker_column()
+    header = key.replace("_", " ")
+    values = [row[key] for row in rows if row.get(key) is not None]
+    if key.endswith(("_rate", "_share")):
+        return Column(key, header.removesuffix(" rate"), "percent")
+    if "seconds" in key:
+        return Column(key, header.replace(" seconds", ""), "duration")
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return Column(key, header, "count")
+    if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return Column(key, header, "number")
+    return Column(key, header)
+
+
+def _with_marker(columns: list[Column]) -> list[Column]:
+    """The in-progress mark right after the period (``tables`` module docstring)."""
+    rest = [c for c in columns if c.key != IN_PROGRESS]
+    if len(rest) == len(columns):
+        return columns
+    after = next((i + 1 for i, c in enumerate(rest) if c.kind == "date"), 0)
+    return [*rest[:after], marker_column(), *rest[after:]]
+
+
+# ---- one layout per analysis ---------------------------------------------------------------
+def funnel(data: Data, title: str) -> list[View]:
+    columns = [
+        Column("step", "step", repeat=True),
+        Column("users", "persons", "count"),
+        Column("overall_rate", "of step 1", "percent"),
+        Column("step_rate", "of previous", "percent"),
+        Column("drop_off", "dropped", "count"),
+        Column("median_seconds_to_convert", "median time", "duration", missing=""),
+        Column("mean_seconds_to_convert", "mean time", "duration", missing=""),
+    ]
+    groups = [("(all)", data["steps"])]
+    groups += [(g["value"] or "(none)", g["steps"]) for g in data.get("breakdown") or ()]
+    rows = [
+        {"breakdown": value, "step": f"{n}. {s['name']}", **s}
+        for value, steps in groups
+        for n, s in enumerate(steps, 1)
+    ]
+    if data.get("breakdown") is not None:
+        columns.insert(0, COLUMNS["breakdown"])
+    notes = []
+    persons = data.get("persons")
+    if persons:
+        ids = ", ".join(str(i) for i in persons["person_ids"][:20])
+        more = len(persons["person_ids"]) > 20
+        notes.append(
+            f"Persons who {'reached' if persons['kind'] == 'reached' else 'dropped at'} step "
+            f"{persons['step']}: {persons['count']:,}"
+            + (f" (ids {ids}{', and more with --format json' if more else ''})" if ids else "")
+        )
+    return [View(title, columns, rows, notes)]
+
+
+def kpis(data: Data, title: str) -> list[View]:
+    """One row per KPI; each value read in its unit (a rate's change in percentage points)."""
+    rows = []
+    for kpi in data["kpis"]:
+        unit = kpi["unit"]
+        name = kpi["name"].replace("_", " ")
+        if unit == "rate":
+            value, change = Column("", "", "percent"), Column("", "", "points")
+        elif unit == "seconds":
+            value, change = Column("", "", "duration"), Column("", "", "duration", signed=True)
+        elif unit.isupper() and len(unit) == 3:  # a currency
+            rows.append(
+                {
+                    "kpi": f"{name} ({unit})",
+                    "value": money(kpi["value"], unit),
+                    "previous": money(kpi["previous"], unit),
+                    "change": money(kpi["change"], unit, signed=True),
+                }
+            )
+            continue
+        else:
+            name = name if unit.split()[0] in name.split() else f"{name} ({unit})"
+            value, change = Column("", "", "number"), Column("", "", "number", signed=True)
+        rows.append(
+            {
+                "kpi": name,
+                "value": cell(kpi["value"], value),
+                "previous": cell(kpi.get("previous"), value),
+                "change": cell(kpi.get("change"), change),
+            }
+        )
+    columns = [
+        Column("kpi", "KPI", repeat=True),
+        Column("value", "value", "number"),
+        Column("previous", "previous period", "number"),
+        Column("change", "change", "number"),
+    ]
+    if data.get("previous_from") is None:
+        columns = columns[:2]
+    return [View(title, columns, rows)]
+
+
+def retention(data: Data, title: str) -> list[View]:
+    """The matrix: the average first, then a row per cohort; cells are the share retained."""
+    unit = data["period"]
+    groups = [("(all)", data["cohorts"], data["average"])]
+    groups += [
+        (g["value"] or "(none)", g["cohorts"], g["average"]) for g in data.get("breakdown") or ()
+    ]
+    periods = sorted(
+        {p["period"] for _, cohorts, average in groups for p in average}
+        | {p["period"] for _, cohorts, _ in groups for c in cohorts for p in c["periods"]}
+    )
+    rows = []
+    for value, cohorts, average in groups:
+        size = sum(c["size"] for c in cohorts)
+        rows.append(
+            {"breakdown": value, "cohort": "average", "size": size}
+            | {f"p{a['period']}": a["rate"] for a in average}
+        )
+        for cohort in cohorts:
+            # Item 3 of issue 12 marks in-progress cells (``p["in_progress"]``) here.
+            rows.append(
+                {"breakdown": value, "cohort": cohort["cohort"], "size": cohort["size"]}
+                | {f"p{p['period']}": p["rate"] for p in cohort["periods"]}
+            )
+    columns = [
+        Column("cohort", "cohort", "date", repeat=True),
+        Column("size", "cohort size", "count", repeat=True),
+    ] + [Column(f"p{n}", f"{unit} {n}", "percent") for n in periods]
+    if data.get("breakdown") is not None:
+        columns.insert(0, COLUMNS["breakdown"])
+    note = f"Each cell: the share of the cohort active again N {unit}s after its first {unit}."
+    return [View(title, columns, rows, [note])]
+
+
+def sessions(data: Data, title: str) -> list[View]:
+    keys = ["period_start", "sessions", "persons", "avg_duration_seconds"]
+    keys += ["median_duration_seconds", "page_view_sessions", "pages_per_session", "bounce_rate"]
+    if data.get("breakdown") is not None:
+        keys.insert(1, "breakdown")
+    note = (
+        "Pages per session and bounce rate count the sessions with pages; a session's duration "
+        "runs from its first event to its last (0 s for one event)."
+    )
+    return [View(title, [COLUMNS[k] for k in keys], data["periods"], [note])]
+
+
+def stickiness(data: Data, title: str) -> list[View]:
+    unit = data["unit"]
+    rows = [
+        {
+            "period_start": p["period_start"],
+            IN_PROGRESS: p["in_progress"],
+            "k": c["k"],
+            "persons": c["persons"],
+            "share": c["share"],
+        }
+        for p in data["periods"]
+        for c in p["counts"]
+    ]
+    columns = [
+        COLUMNS["period_start"],
+        marker_column(),
+        Column("k", f"{unit}s active", "count", repeat=True),
+        COLUMNS["persons"],
+        Column("share", "share of active", "percent"),
+    ]
+    return [View(title, columns, rows)]
+
+
+def paths(data: Data, title: str) -> list[View]:
+    """Top paths, the entry points of paths that buy, the last steps of those that do not."""
+
+    def shown(path: dict[str, Any]) -> str:
+        # A path cut at max_steps has no [end]: the convention of the Sankey nodes.
+        return " → ".join(["[start]", *path["steps"], *(["[end]"] if path["complete"] else [])])
+
+    counts = [Column("users", "persons", "count"), Column("count", "paths", "count")]
+    top = View(
+        f"{title}: top paths",
+        [Column("path", "path", repeat=True), *counts],
+        [{"path": shown(p), **p} for p in data["top_paths"]],
+        [f"{data['paths']:,} paths of {data['users']:,} persons; a path without [end] goes on."],
+    )
+    step = Column("step", "step", repeat=True)
+    entries = View(
+        "Entry points of paths that purchase", [step, *counts], data["entries_to_purchase"]
+    )
+    exits = View("Last steps of paths that do not purchase", [step, *counts], data["exits"])
+    return [top, entries, exits]
+
+
+def stages(data: Data, title: str) -> list[View]:
+    reached = View(
+        title,
+        [
+            Column("name", "stage", repeat=True),
+            Column("reached", "reached", "count"),
+            Column("current", "highest", "count"),
+            Column("current_share", "share", "percent"),
+        ],
+        data["stages"],
+        [
+            f"Highest: the persons for whom it is the highest stage reached; share: of all "
+            f"{data['persons']:,} persons."
+        ],
+    )
+    transitions = View(
+        "Stage conversion",
+        [
+            Column("step", "from → to", repeat=True),
+            Column("reached_source", "reached", "count"),
+            Column("converted", "converted", "count"),
+            Column("conversion", "conversion", "percent"),
+            Column("median_seconds", "median time", "duration", missing=""),
+            Column("mean_seconds", "mean time", "duration", missing=""),
+        ],
+        [{"step": f"{t['source']} → {t['target']}", **t} for t in data["transitions"]],
+    )
+    names = [s["name"] for s in data["stages"]]
+    by_period: dict[str, dict[str, Any]] = {}
+    for item in data["distribution"]:
+        row = by_period.setdefault(item["period"], {"period": item["period"]})
+        row[f"stage:{item['stage']}"] = item["persons"]
+    distribution = View(
+        "Persons per stage over time",
+        [COLUMNS["period"]] + [Column(f"stage:{n}", n, "count") for n in names],
+        [{f"stage:{n}": 0 for n in names} | row for row in by_period.values()],
+    )
+    return [reached, transitions, distribution]
+
+
+VIEWS: dict[str, Callable[[Data, str], list[View]]] = {
+    "funnel": funnel,
+    "kpis": kpis,
+    "retention": retention,
+    "sessions": sessions,
+    "stickiness": stickiness,
+    "paths": paths,
+    "stages": stages,
+}
+
+__all__ = ["COLUMNS", "VIEWS", "column_for", "generic", "views"]
