@@ -8,13 +8,17 @@ the counting both share.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
 import ibis
 import ibis.expr.types as ir
 
 from journeylens.analyses import dialect
 from journeylens.analyses.base import Tables
 from journeylens.analyses.expr import in_range, property_value
-from journeylens.analyses.paths_models import PathsQuery
+from journeylens.analyses.paths_models import Cleaning, PathsQuery
 from journeylens.analyses.sessions import behaviour, is_page_view, sessionize
 
 START = "[start]"
@@ -32,9 +36,19 @@ PAGE_TEXT_ORDER = {
 }
 
 
-def named_steps(tables: Tables, query: PathsQuery) -> ir.Table:
+class StepNaming(Protocol):
+    """What names the steps: a ``PathsQuery`` or a ``paths_graph.PathsGraphQuery``."""
+
+    date_from: datetime | None
+    date_to: datetime | None
+    page_step: str
+    clean: Sequence[Cleaning]
+
+
+def named_steps(tables: Tables, query: StepNaming) -> ir.Table:
     """The behavioural events in range, each with its ``step`` name and whether it is a
-    ``page``: ``person_id, timestamp, message_id, session_id, type, step, page``."""
+    ``page``: ``person_id, timestamp, message_id, session_id, type, step, page``. Paths and
+    the transition graph (``paths_graph``) name their steps alike."""
     events = behaviour(in_range(tables.events, query.date_from, query.date_to))
     page = is_page_view(events)
     texts = {
