@@ -239,4 +239,5 @@ ANALYSIS = Analysis(
     result=PathsGraphResult,
     run=run,
     heading="Transition graph",
+    variant_of=("paths", "graph"),
 )
