@@ -21,7 +21,7 @@ from tests.analyses.test_paths_graph import LOG, T0, event
 from tests.journeys import Journeys
 
 os.environ["RETENTIONEERING_NO_TRACK"] = "1"
-import retentioneering as rete  # noqa: E402 - after its telemetry is switched off
+import retentioneering as rete  # after its telemetry is switched off
 
 NAMES = ("Product Viewed", "Product Added", "Checkout Started", "Order Completed")
 IDLE_MINUTES = 30
