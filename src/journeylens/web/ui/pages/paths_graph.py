@@ -54,16 +54,13 @@ def shown(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def positions(nodes: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
-    """``path_start`` on the left, ``path_end`` on the right, the steps around a circle,
-    busiest at the top, taking turns above and below."""
+    """``path_start`` on the left, ``path_end`` on the right, the steps evenly around a
+    circle between them, the busiest at the top, then clockwise."""
     steps = [n["name"] for n in nodes if n["name"] not in (PATH_START, PATH_END)]
-    placed = {PATH_START: (-1.25, 0.0), PATH_END: (1.25, 0.0)}
-    count = len(steps)
+    placed = {PATH_START: (-1.35, 0.0), PATH_END: (1.35, 0.0)}
     for k, name in enumerate(steps):
-        # Angles from the top, alternating right and left of it, within (0, π) each side.
-        offset = (k + 1) // 2 * (math.pi / (count + 1)) * (1 if k % 2 else -1)
-        angle = math.pi / 2 + offset
-        placed[name] = (math.cos(angle), math.sin(angle))
+        angle = math.pi / 2 - 2 * math.pi * k / len(steps)
+        placed[name] = (round(math.cos(angle), 4), round(math.sin(angle), 4))
     return placed
 
 
@@ -134,8 +131,8 @@ def chart(drawn: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
         "layout": {
             "height": 560, "showlegend": False, "hovermode": "closest", "annotations": arrows,
             "margin": {"t": 24, "r": 24, "b": 24, "l": 24},
-            "xaxis": {"visible": False, "range": [-1.5, 1.5]},
-            "yaxis": {"visible": False, "range": [-1.25, 1.3], "scaleanchor": "x"},
+            "xaxis": {"visible": False, "range": [-1.6, 1.6]},
+            "yaxis": {"visible": False, "range": [-1.2, 1.25]},
         },
     }  # fmt: skip
 
