@@ -15,7 +15,8 @@ Semantics:
   by message id** (ascending), the order paths use.
 * **Edges.** Every ordered pair of consecutive steps of a journey is one transition
   ``source → target`` (a repeat, ``A → A``, too). With ``endpoints`` (default) every journey
-  also goes ``path_start → first step`` and ``last step → path_end``.
+  also goes ``path_start → first step`` and ``last step → path_end`` (retentioneering's
+  names; a real step of that name would share its node's name, not its counts).
 * **Counts.** ``transitions``: how many times the pair occurs (retentioneering's ``count``);
   ``persons``: distinct persons who made it at least once (its ``unique_paths`` per person).
   ``probability``: ``transitions`` over all transitions out of ``source`` (row-normalised,
