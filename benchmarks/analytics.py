@@ -121,6 +121,11 @@ def _paths_answer(result: Any) -> dict:
     return {"paths": result.paths, "transitions": transitions}
 
 
+def _paths_graph_answer(result: Any) -> dict:
+    edges = sorted((e.source, e.target, e.transitions, e.persons) for e in result.edges)
+    return {"paths": result.paths, "edges": edges}
+
+
 FUNNEL_STEPS = ["Product Viewed", "Product Added", "Order Completed"]
 RETENTION_PERIODS = 12
 PATH_STEPS = 4
@@ -153,6 +158,13 @@ CASES: tuple[Case, ...] = (
         pandas=lambda path: analytics_pandas.paths(path, PATH_STEPS),
         answer=_paths_answer,
         max_scan_ratio=5.0,
+    ),
+    Case(
+        "paths_graph",
+        "per person, whole journeys, with path_start and path_end",
+        {"per": "person"},
+        pandas=analytics_pandas.paths_graph,
+        answer=_paths_graph_answer,
     ),
     Case(
         "measures",

@@ -257,3 +257,26 @@ def paths(path: Path, max_steps: int) -> dict:
         (s, t, int(users), int(count)) for (s, t), (users, count) in counted.iterrows()
     )
     return {"paths": int(firsts.sum()), "transitions": transitions}
+
+
+def paths_graph(path: Path) -> dict:
+    """Per person, the whole journey: every pair of consecutive steps (a page's path, else
+    the event name), with ``path_start`` and ``path_end``; transitions and distinct persons."""
+    events = read(path, ["person_id", "type", "event", "timestamp", "message_id", "path"])
+    events = events.sort_values(["person_id", "timestamp", "message_id"])
+    page = events["type"].isin(["page", "screen"])
+    step = events["event"].where(~page, events["path"].fillna(events["event"]))
+    person = events["person_id"]
+    target = step.shift(-1).where(person.shift(-1) == person, "path_end")
+    first = person.shift(1) != person
+    starts = pd.DataFrame(
+        {"person_id": person[first], "source": "path_start", "target": step[first]}
+    )
+    links = pd.concat(
+        [starts, pd.DataFrame({"person_id": person, "source": step, "target": target})]
+    )
+    counted = links.groupby(["source", "target"])["person_id"].agg(["size", "nunique"])
+    edges = sorted(
+        (s, t, int(count), int(persons)) for (s, t), (count, persons) in counted.iterrows()
+    )
+    return {"paths": int(first.sum()), "edges": edges}

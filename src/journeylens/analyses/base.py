@@ -182,6 +182,8 @@ class Analysis:
     result: type[Result]
     run: Callable[[Tables, Any], Result]
     heading: str | None = None  # the printed title, when not the capitalised name
+    # (analysis, flag): also ``journeylens <analysis> --<flag>``, e.g. ("paths", "graph")
+    variant_of: tuple[str, str] | None = None
 
     @property
     def title(self) -> str:

@@ -8,6 +8,10 @@ the counting both share.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
 import ibis
 import ibis.expr.types as ir
 
@@ -15,7 +19,7 @@ from journeylens.analyses import dialect
 from journeylens.analyses.base import Tables
 from journeylens.analyses.behaviour import customer_activity
 from journeylens.analyses.expr import in_range, property_value
-from journeylens.analyses.paths_models import PathsQuery
+from journeylens.analyses.paths_models import Cleaning, PathsQuery
 from journeylens.analyses.sessions import is_page_view, sessionize
 
 START = "[start]"
@@ -33,14 +37,25 @@ PAGE_TEXT_ORDER = {
 }
 
 
-def named_steps(tables: Tables, query: PathsQuery) -> ir.Table:
-    """The customer activity in range (and the start and end events when the query names
+class StepNaming(Protocol):
+    """What names the steps: a ``PathsQuery`` or a ``paths_graph.PathsGraphQuery``."""
+
+    date_from: datetime | None
+    date_to: datetime | None
+    page_step: str
+    clean: Sequence[Cleaning]
+
+
+def named_steps(tables: Tables, query: StepNaming) -> ir.Table:
+    """The customer activity in range (and the start and end events when a paths query names
     them, even if they are not activity: paths after ``Email Sent``), each with its ``step``
     name and whether it is a ``page``: ``person_id, timestamp, message_id, session_id, type,
-    step, page``."""
-    named = tuple(e for e in (query.start_event, query.end_event) if e)
+    step, page``. Paths and the transition graph (``paths_graph``) name their steps alike."""
+    ends = (getattr(query, "start_event", None), getattr(query, "end_event", None))
     events = customer_activity(
-        tables, in_range(tables.events, query.date_from, query.date_to), named=named
+        tables,
+        in_range(tables.events, query.date_from, query.date_to),
+        named=tuple(e for e in ends if e),
     )
     page = is_page_view(events)
     texts = {

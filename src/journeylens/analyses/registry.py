@@ -20,6 +20,7 @@ MODULES = (
     "lifecycle",
     "stickiness",
     "paths",
+    "paths_graph",
     "stages",
 )
 

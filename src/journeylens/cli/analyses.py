@@ -152,39 +152,79 @@ def _duration_text(value: timedelta) -> str:
     return f"{seconds}s"
 
 
-def analysis_command(analysis: Analysis) -> Callable[..., None]:
-    """A typer command whose options are the fields of the analysis's query model."""
-    fields = analysis.query.model_fields
+def _field_parameter(name: str, field: FieldInfo, note: str = "") -> inspect.Parameter:
+    """The typer option of one query field (``note`` is added to its help). A flag is one
+    option: the field's name when it is off by default, else ``--no-<name>`` (``turns_off``)."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    flag = _flag(name, field)
+    kind = _option_type(field.annotation)
+    if kind is bool:
+        text = (_help(field, "") + note).strip()
+        if turns_off(field):
+            flag, text = f"--no-{flag[2:]}", f"Turn off (it is on by default): {text}"
+        option = typer.Option(flag, help=text, show_default=False)
+    else:
+        metavar = str(extra.get("metavar") or _metavar(name, field, kind))
+        text = (_help(field, metavar) + note).strip()
+        option = typer.Option(flag, help=text, show_default=False, metavar=metavar)
+    required = field.is_required()
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=inspect.Parameter.empty if required else None,
+        annotation=Annotated[kind if required else kind | None, option],
+    )
+
+
+def turns_off(field: FieldInfo) -> bool:
+    """A flag on by default: given as ``--no-<name>``."""
+    return _option_type(field.annotation) is bool and field.default is True
+
+
+def _flag(name: str, field: FieldInfo) -> str:
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return str(extra.get("cli") or "--" + name.replace("_", "-"))
+
+
+def analysis_command(
+    analysis: Analysis, variant: tuple[str, Analysis] | None = None
+) -> Callable[..., None]:
+    """A typer command whose options are the fields of the analysis's query model.
+
+    With a ``variant`` (``("graph", paths_graph)``) the command also takes ``--graph`` and the
+    variant's own options: ``journeylens paths --graph`` runs the variant; an option that
+    only one of them knows is refused with the other, by name.
+    """
+    fields = dict(analysis.query.model_fields)
+    own: set[str] = set()
+    notes: dict[str, str] = {}
+    if variant is not None:
+        flag, other = variant
+        theirs = other.query.model_fields
+        own = {n for n in theirs if n not in fields}
+        notes = {n: f" (not with --{flag})" for n in fields if n not in theirs}
+        for name in set(theirs) - own:  # shared: say where --flag defaults otherwise
+            if theirs[name].default != fields[name].default:
+                notes[name] = f" (with --{flag}: default {theirs[name].default})"
+        fields.update({n: theirs[n] for n in sorted(own)})
+        notes.update({n: f" (only with --{flag})" for n in own})
     parameters = [
         inspect.Parameter("workspace", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT_WS,
                           annotation=WorkspaceOpt)
     ]  # fmt: skip
-    turned_off: set[str] = set()  # on by default, given as --no-<name>
-    for name, field in fields.items():
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        flag = str(extra.get("cli") or "--" + name.replace("_", "-"))
-        kind = _option_type(field.annotation)
-        if kind is bool:
-            # One flag: the field on when it is off by default, else --no-<field> turns it off.
-            text = _help(field, "")
-            if field.default is True:
-                flag, text = f"--no-{flag[2:]}", f"Turn off (it is on by default): {text}"
-                turned_off.add(name)
-            option = typer.Option(flag, help=text, show_default=False)
-        else:
-            metavar = str(extra.get("metavar") or _metavar(name, field, kind))
-            option = typer.Option(
-                flag, help=_help(field, metavar), show_default=False, metavar=metavar
-            )
-        required = field.is_required()
+    parameters += [_field_parameter(n, f, notes.get(n, "")) for n, f in fields.items()]
+    if variant is not None:
+        command_name = other.name.replace("_", "-")
+        option = typer.Option(
+            f"--{flag}", help=f"Show the {other.title.lower()} instead (the same as "
+            f"journeylens {command_name}; see its --help).",
+        )  # fmt: skip
         parameters.append(
             inspect.Parameter(
-                name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=inspect.Parameter.empty if required else None,
-                annotation=Annotated[kind if required else kind | None, option],
+                "_variant", inspect.Parameter.KEYWORD_ONLY, default=False,
+                annotation=Annotated[bool, option],
             )
-        )
+        )  # fmt: skip
     parameters.append(
         inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, default="table",
                           annotation=FormatOpt)
@@ -193,16 +233,29 @@ def analysis_command(analysis: Analysis) -> Callable[..., None]:
     def command(**options: Any) -> None:
         workspace = options.pop("workspace")
         fmt = options.pop("fmt")
-        for name in turned_off:
+        for name in [n for n, f in fields.items() if turns_off(f)]:
             options[name] = False if options.pop(name) else None
+        chosen = analysis
+        given = {k for k, v in options.items() if k != "_variant" and v is not None and v != []}
+        if variant is not None:
+            flag, other = variant
+            if options.pop("_variant"):
+                chosen = other
+                wrong = sorted(given - set(other.query.model_fields))
+                if wrong:
+                    names = ", ".join(_flag(n, fields[n]) for n in wrong)
+                    raise fail(f"{names}: not an option of --{flag}; leave it out.")
+            elif given & own:
+                names = ", ".join(_flag(n, fields[n]) for n in sorted(given & own))
+                raise fail(f"{names}: an option of --{flag}; add --{flag} to use it.")
         body = {
             k: (v.isoformat() if isinstance(v, datetime) else v)
             for k, v in options.items()
-            if v is not None and v != []
+            if k in given
         }
-        data = run_or_ask(analysis, workspace, body)
-        result = analysis.result.model_validate(data)
-        emit(analysis, result.rows(), data, fmt)
+        data = run_or_ask(chosen, workspace, body)
+        result = chosen.result.model_validate(data)
+        emit(chosen, result.rows(), data, fmt)
 
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {}
@@ -223,9 +276,11 @@ def run_or_ask(analysis: Analysis, workspace: str, body: dict[str, Any]) -> dict
 
 
 def register(app: typer.Typer) -> None:
-    for analysis in registry.analyses().values():
+    known = registry.analyses()
+    variants = {a.variant_of[0]: (a.variant_of[1], a) for a in known.values() if a.variant_of}
+    for analysis in known.values():
         app.command(analysis.name.replace("_", "-"), help=analysis.summary)(
-            analysis_command(analysis)
+            analysis_command(analysis, variants.get(analysis.name))
         )
 
 
