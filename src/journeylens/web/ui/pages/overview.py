@@ -105,31 +105,48 @@ def by_channel(state: ServerState, period: Period) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: -(r.get("events") or 0))
 
 
-def channel_chart(rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:
-    names = [r["channel"] for r in rows]
-    return {
-        "data": [
+def channel_charts(rows: list[dict[str, Any]], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Events and customers per channel as two small horizontal bar charts side by side,
+    one measure each on its own axis (two scales on one chart mislead), channels in the same
+    order on both, every bar labelled with its full number."""
+    ordered = list(reversed(rows))  # plotly draws horizontal bars bottom-up
+    charts = []
+    for measure, color in (("events", "#3056d3"), ("customers", "#17a398")):
+        values = [r.get(measure, 0) for r in ordered]
+        charts.append(
             {
-                "type": "bar",
-                "name": labels["events"],
-                "x": names,
-                "y": [r.get("events", 0) for r in rows],
-            },
-            {
-                "type": "bar",
-                "name": labels["customers"],
-                "x": names,
-                "y": [r.get("customers", 0) for r in rows],
-                "yaxis": "y2",
-            },
-        ],
-        "layout": {
-            "barmode": "group",
-            "yaxis": {"title": {"text": labels["events"]}},
-            "yaxis2": {"title": {"text": labels["customers"]}, "overlaying": "y", "side": "right"},
-            "legend": {"orientation": "h", "y": 1.12},
-        },
-    }
+                "measure": measure,
+                "data": [
+                    {
+                        "type": "bar",
+                        "orientation": "h",
+                        "name": labels[measure],
+                        "y": [r["channel"] for r in ordered],
+                        "x": values,
+                        "marker": {"color": color},
+                        "texttemplate": "%{x:,d}",
+                        "textposition": "outside",
+                        "cliponaxis": False,
+                        "hovertemplate": f"%{{y}}: %{{x:,d}} {labels[measure]}<extra></extra>",
+                    }
+                ],
+                "layout": {
+                    "title": {"text": labels[measure], "x": 0, "font": {"size": 13}},
+                    "xaxis": {
+                        "tickformat": ",d",
+                        "rangemode": "tozero",
+                        # Room past the longest bar for its label.
+                        "range": [0, max(values, default=0) * 1.3 or 1],
+                        "automargin": True,
+                    },
+                    "yaxis": {"automargin": True, "type": "category"},
+                    "showlegend": False,
+                    "height": 80 + 30 * len(rows),
+                    "margin": {"t": 32, "r": 16, "b": 32, "l": 16},
+                },
+            }
+        )
+    return charts
 
 
 @router.get("/")
@@ -144,7 +161,7 @@ def overview(request: Request, state: StateDep, viewer: ViewerDep, period: Perio
         "channels": channels,
         "pinned": saved.pinned(state),
     }
-    chart = channel_chart(
+    charts = channel_charts(
         channels, {"events": _("overview.events"), "customers": _("overview.customers")}
     )
-    return page(request, "overview.html", data, viewer=viewer, period=period, channel_chart=chart)
+    return page(request, "overview.html", data, viewer=viewer, period=period, channel_charts=charts)
