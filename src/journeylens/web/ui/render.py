@@ -9,6 +9,7 @@ current path and query, for links that keep the range).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -54,6 +55,17 @@ def to_json(value: Any) -> str:
 env.filters["json"] = lambda value: markupsafe.Markup(
     to_json(value)
 )  # safe: <, > and & are escaped
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def code_spans(text: str) -> markupsafe.Markup:
+    """UI text with its `commands` as ``<code>`` (the catalogues quote them in backticks)."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(_BACKTICKED.sub(r"<code>\1</code>", escaped))
+
+
+env.filters["code"] = code_spans
 
 
 class SignInRequired(Exception):
