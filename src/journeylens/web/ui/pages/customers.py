@@ -5,7 +5,10 @@
 identities, channel mix, the timeline across channels (newest first, ``?page=N``, optionally
 one ``?channel=``), orders, feedback and segments. A distinct id or user id in place of the
 person id, or the id of a person merged into another, redirects to the person it belongs to.
-The profile shows the customer's whole history; the shared date range only travels along.
+Neither page is limited to the shared date range, and neither shows its pickers (the top
+bar says so): a support agent looks a customer up by who they are, not by when they were
+last active, and a profile is the customer's whole history. The range only travels along in
+the links, so the other pages keep it.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ def customers(request: Request, state: StateDep, viewer: ViewerDep, period: Peri
         period=period,
         pager=_pager(request, found["page"], found["pages"]),
         timezone=state.workspace.config.timezone,
+        ignores_range=True,
     )
 
 
@@ -161,4 +165,5 @@ def customer(
         traits=traits,
         chart=channel_chart(found["channels"], _("customers.events")),
         timezone=state.workspace.config.timezone,
+        ignores_range=True,
     )
