@@ -135,6 +135,12 @@ def _day(value: str | None) -> date | None:
         return None
 
 
+def period_in(params: dict[str, str]) -> Period | None:
+    """The range a query string spells out with ``from`` and ``to``, if it does."""
+    start, end = _day(params.get("from")), _day(params.get("to"))
+    return Period(start, end, True) if start and end and start <= end else None
+
+
 def period_of(request: Request, state: StateDep) -> Period:
     """The range in the URL; by default the last 30 days that have data."""
     start, end = _day(request.query_params.get("from")), _day(request.query_params.get("to"))
@@ -152,12 +158,15 @@ PeriodDep = Annotated[Period, Depends(period_of)]
 def analysis_body(request: Request, analysis: Any, period: Period) -> dict[str, Any]:
     """A builder page's analysis query: its query string (as ``/api/<path>`` reads it) with
     the page's date range; ``format`` and the range's own ``from``/``to`` are the page's."""
+    return analysis_body_of(request.query_params.multi_items(), analysis, period)
+
+
+def analysis_body_of(items: list[tuple[str, str]], analysis: Any, period: Period) -> dict[str, Any]:
+    """:func:`analysis_body` of a query string's items (a saved insight's, say)."""
     from journeylens.web import runs
 
-    items = [
-        (k, v) for k, v in request.query_params.multi_items() if k not in ("from", "to", "format")
-    ]
-    return {**runs.body_from_params(analysis, items), **period.analysis_range}
+    kept = [(k, v) for k, v in items if k not in ("from", "to", "format")]
+    return {**runs.body_from_params(analysis, kept), **period.analysis_range}
 
 
 def language_of(request: Request, viewer: Viewer | None) -> str:

@@ -2,12 +2,16 @@
 
 Tiles come from the ``kpis`` analysis (the same numbers as ``journeylens kpis`` and
 ``/api/kpis``); each tile's sparkline is the daily series of a matching ``measures`` line;
-the channel table is ``measures`` over the whole range broken down by channel.
+the channel table is ``measures`` over the whole range broken down by channel. Each pinned
+insight is drawn small with its own page's chart code (``pinned_chart`` in ``pages/<page>``),
+for the insight's own dates when its query has them, else for the overview's range.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -18,7 +22,7 @@ from journeylens.web import runs
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
 from journeylens.web.ui import saved
-from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page
+from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page, period_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -149,6 +153,47 @@ def channel_charts(rows: list[dict[str, Any]], labels: dict[str, str]) -> list[d
     return charts
 
 
+PIN_HEIGHT = 200
+
+
+def small(spec: dict[str, Any]) -> dict[str, Any]:
+    """A page's chart as a dashboard thumbnail: short, no legend or title, not interactive."""
+    layout = {
+        k: v for k, v in spec.get("layout", {}).items() if k not in ("title", "legend", "height")
+    }
+    margin = {"t": 8, "r": 8, "b": 28, "l": 8}
+    for axis in ("xaxis", "yaxis"):
+        if axis in layout:
+            layout[axis] = {**layout[axis], "automargin": True}
+            layout[axis].pop("title", None)
+    return {
+        "data": spec["data"],
+        "layout": {**layout, "height": PIN_HEIGHT, "showlegend": False, "margin": margin},
+        "config": {"staticPlot": True},
+    }
+
+
+def pinned(state: ServerState, period: Period, language: str) -> list[dict[str, Any]]:
+    """The pinned insights, each with its chart drawn small (``None`` if its query fails)."""
+    from journeylens.web.ui.i18n import text
+
+    _ = text(language)
+    out = []
+    for insight in saved.pinned(state):
+        items = parse_qsl(insight["query"], keep_blank_values=True)
+        own = period_in(dict(items)) or period
+        module = importlib.import_module(f"journeylens.web.ui.pages.{insight['analysis']}")
+        spec = module.pinned_chart(state, items, own, _)
+        out.append(
+            {
+                **insight,
+                "period": {"from": own.start, "to": own.end},
+                "chart": small(spec) if spec else None,
+            }
+        )
+    return out
+
+
 @router.get("/")
 def overview(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDep) -> Response:
     from journeylens.web.ui.i18n import text
@@ -159,7 +204,7 @@ def overview(request: Request, state: StateDep, viewer: ViewerDep, period: Perio
         "period": {"from": period.start, "to": period.end},
         "tiles": tiles(state, period),
         "channels": channels,
-        "pinned": saved.pinned(state),
+        "pinned": pinned(state, period, viewer.user.language),
     }
     charts = channel_charts(
         channels, {"events": _("overview.events"), "customers": _("overview.customers")}

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from journeylens.web.deps import StateDep
+from journeylens.web.state import ServerState
 from journeylens.web.ui import builders
 from journeylens.web.ui.i18n import text
-from journeylens.web.ui.render import PeriodDep, ViewerDep, page
+from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,6 +82,19 @@ def over_time_chart(
     }
 
 
+def chart_labels(_: Any) -> dict[str, str]:
+    return {"current": _("stages.current"), "persons": _("stages.persons")}
+
+
+def pinned_chart(
+    state: ServerState, items: list[tuple[str, str]], period: Period, _: Any
+) -> dict[str, Any] | None:
+    """This page's chart for a saved insight's query string (the overview draws it small);
+    ``None`` when the query cannot run."""
+    built = builders.build_from(items, state, "stages", period, {"period": "week"})
+    return current_chart(built.result["stages"], chart_labels(_)) if built.result else None
+
+
 @router.get("/stages")
 def stages(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDep) -> Response:
     _ = text(viewer.user.language)
@@ -90,7 +104,7 @@ def stages(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodD
         built, persons=result["persons"], stages=result["stages"],
         transitions=result["transitions"], distribution=result["distribution"],
     )  # fmt: skip
-    labels = {"current": _("stages.current"), "persons": _("stages.persons")}
+    labels = chart_labels(_)
     order = [s["name"] for s in result["stages"]]
     table: dict[str, dict[str, int]] = {}
     for row in result["distribution"]:

@@ -5,7 +5,7 @@
 const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 // Charts: <div class="chart" data-chart="ID"> + <script type="application/json" id="ID">
-// holding a plotly.js {data, layout}. plotly.min.js is loaded only by pages that draw.
+// holding a plotly.js {data, layout, config?}. plotly.min.js is loaded only by pages that draw.
 function drawCharts(root = document) {
   if (!window.Plotly) return;
   for (const el of root.querySelectorAll(".chart[data-chart]")) {
@@ -18,7 +18,8 @@ function drawCharts(root = document) {
       spec.layout || {});
     // Margins merge key by key: a page setting only the left margin keeps the others.
     layout.margin = Object.assign({ t: 24, r: 16, b: 48, l: 56 }, (spec.layout || {}).margin || {});
-    window.Plotly.newPlot(el, spec.data, layout, { displaylogo: false, responsive: true });
+    const config = Object.assign({ displaylogo: false, responsive: true }, spec.config || {});
+    window.Plotly.newPlot(el, spec.data, layout, config);
     el.dataset.drawn = "true";
   }
 }
