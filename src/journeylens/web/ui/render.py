@@ -192,6 +192,7 @@ def page(
     html = env.get_template(template).render(
         request=request,
         _=i18n.text(language),
+        label=i18n.labeller(language),
         language=language,
         languages=i18n.LANGUAGES,
         user=viewer.user if viewer else None,

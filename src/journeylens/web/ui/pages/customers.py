@@ -93,7 +93,9 @@ def _not_found(request: Request, viewer: Any, period: Period, key: str) -> Respo
     )
 
 
-def channel_chart(channels: list[dict[str, Any]], events_label: str) -> dict[str, Any]:
+def channel_chart(
+    channels: list[dict[str, Any]], events_label: str, channel: Any = str
+) -> dict[str, Any]:
     ordered = list(reversed(channels))  # plotly draws horizontal bars bottom-up
     return {
         "data": [
@@ -102,7 +104,7 @@ def channel_chart(channels: list[dict[str, Any]], events_label: str) -> dict[str
                 "orientation": "h",
                 "name": events_label,
                 "x": [row["events"] for row in ordered],
-                "y": [row["channel"] for row in ordered],
+                "y": [channel(row["channel"]) for row in ordered],
                 "text": [f"{row['share']:.0%}" for row in ordered],
                 "textposition": "auto",
                 "hoverinfo": "x+y",
@@ -163,7 +165,11 @@ def customer(
         all_channels_link=_url(request, channel=None, page=None),
         back_link=_url(request, "/customers", page=None, channel=None),
         traits=traits,
-        chart=channel_chart(found["channels"], _("customers.events")),
+        chart=channel_chart(
+            found["channels"],
+            _("customers.events"),
+            lambda name: i18n.labeller(viewer.user.language)("channel", name),
+        ),
         timezone=state.workspace.config.timezone,
         ignores_range=True,
     )

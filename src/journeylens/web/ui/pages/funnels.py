@@ -197,10 +197,11 @@ def funnel_chart(result: dict[str, Any], all_label: str, none_label: str) -> dic
 
 
 def pinned_chart(
-    state: ServerState, items: list[tuple[str, str]], period: Period, _: Any
+    state: ServerState, items: list[tuple[str, str]], period: Period, language: str
 ) -> dict[str, Any] | None:
     """This page's chart for a saved insight's query string (the overview draws it small);
     ``None`` when the query cannot run."""
+    _ = i18n.text(language)
     analysis = _analysis()
     if not any(key == "step" and value.strip() for key, value in items):
         return None

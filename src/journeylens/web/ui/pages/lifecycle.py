@@ -63,10 +63,11 @@ def chart_labels(_: Any) -> dict[str, str]:
 
 
 def pinned_chart(
-    state: ServerState, items: list[tuple[str, str]], period: Period, _: Any
+    state: ServerState, items: list[tuple[str, str]], period: Period, language: str
 ) -> dict[str, Any] | None:
     """This page's chart for a saved insight's query string (the overview draws it small);
     ``None`` when the query cannot run."""
+    _ = text(language)
     built = builders.build_from(items, state, "lifecycle", period, {"period": "week"})
     return chart(built.result.get("periods", []), chart_labels(_)) if built.result else None
 

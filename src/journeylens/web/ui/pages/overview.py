@@ -109,7 +109,9 @@ def by_channel(state: ServerState, period: Period) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: -(r.get("events") or 0))
 
 
-def channel_charts(rows: list[dict[str, Any]], labels: dict[str, str]) -> list[dict[str, Any]]:
+def channel_charts(
+    rows: list[dict[str, Any]], labels: dict[str, str], channel: Any = str
+) -> list[dict[str, Any]]:
     """Events and customers per channel as two small horizontal bar charts side by side,
     one measure each on its own axis (two scales on one chart mislead), channels in the same
     order on both, every bar labelled with its full number."""
@@ -125,7 +127,7 @@ def channel_charts(rows: list[dict[str, Any]], labels: dict[str, str]) -> list[d
                         "type": "bar",
                         "orientation": "h",
                         "name": labels[measure],
-                        "y": [r["channel"] for r in ordered],
+                        "y": [channel(r["channel"]) for r in ordered],
                         "x": values,
                         "marker": {"color": color},
                         "texttemplate": "%{x:,d}",
@@ -175,15 +177,12 @@ def small(spec: dict[str, Any]) -> dict[str, Any]:
 
 def pinned(state: ServerState, period: Period, language: str) -> list[dict[str, Any]]:
     """The pinned insights, each with its chart drawn small (``None`` if its query fails)."""
-    from journeylens.web.ui.i18n import text
-
-    _ = text(language)
     out = []
     for insight in saved.pinned(state):
         items = parse_qsl(insight["query"], keep_blank_values=True)
         own = period_in(dict(items)) or period
         module = importlib.import_module(f"journeylens.web.ui.pages.{insight['analysis']}")
-        spec = module.pinned_chart(state, items, own, _)
+        spec = module.pinned_chart(state, items, own, language)
         out.append(
             {
                 **insight,
@@ -196,7 +195,7 @@ def pinned(state: ServerState, period: Period, language: str) -> list[dict[str, 
 
 @router.get("/")
 def overview(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDep) -> Response:
-    from journeylens.web.ui.i18n import text
+    from journeylens.web.ui.i18n import labeller, text
 
     _ = text(viewer.user.language)
     channels = by_channel(state, period)
@@ -206,7 +205,10 @@ def overview(request: Request, state: StateDep, viewer: ViewerDep, period: Perio
         "channels": channels,
         "pinned": pinned(state, period, viewer.user.language),
     }
+    label = labeller(viewer.user.language)
     charts = channel_charts(
-        channels, {"events": _("overview.events"), "customers": _("overview.customers")}
+        channels,
+        {"events": _("overview.events"), "customers": _("overview.customers")},
+        lambda name: label("channel", name),
     )
     return page(request, "overview.html", data, viewer=viewer, period=period, channel_charts=charts)

@@ -20,8 +20,22 @@ function drawCharts(root = document) {
     layout.margin = Object.assign({ t: 24, r: 16, b: 48, l: 56 }, (spec.layout || {}).margin || {});
     const config = Object.assign({ displaylogo: false, responsive: true }, spec.config || {});
     window.Plotly.newPlot(el, spec.data, layout, config);
+    chineseDates(el);
     el.dataset.drawn = "true";
   }
+}
+
+// plotly.js names months in English ("Oct 4"): on Chinese pages, date axes read 10月4日.
+function chineseDates(el) {
+  if (!document.documentElement.lang.startsWith("zh") || !el._fullLayout) return;
+  const update = {};
+  for (const [name, axis] of Object.entries(el._fullLayout)) {
+    if (/^[xy]axis\d*$/.test(name) && axis.type === "date" && !axis.tickformat) {
+      update[`${name}.tickformat`] = "%-m月%-d日";
+      update[`${name}.hoverformat`] = "%Y-%m-%d";
+    }
+  }
+  if (Object.keys(update).length) window.Plotly.relayout(el, update);
 }
 
 // Loading state: a bar at the top of the page while a form or link loads the next page.
