@@ -72,6 +72,18 @@ def _json(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def display_name(name: str | None, first_name: str | None, last_name: str | None) -> str | None:
+    """The customer's name as it is written: a Chinese name in characters family name first
+    with no space (董建华, not "建华 董" as first + last reads), others as stored."""
+    derived = name is None or name == f"{first_name} {last_name}"
+    if first_name and last_name and derived and _HAN.search(first_name + last_name):
+        return f"{last_name}{first_name}"
+    return name
+
+
 def shown_value(value: Any) -> str:
     """A property value as one short line of text (nested values as JSON)."""
     if isinstance(value, str):
@@ -128,6 +140,7 @@ _MATCHED = """
        OR p.person_id = $person_id
        OR contains(lower(p.email), $text)
        OR contains(lower(p.name), $text)
+       OR contains(lower(coalesce(p.last_name, '') || coalesce(p.first_name, '')), $text)
        OR ($digits IS NOT NULL
            AND contains(regexp_replace(coalesce(p.phone, ''), '[^0-9]', '', 'g'), $digits))
        OR p.person_id IN (
@@ -155,7 +168,7 @@ def search(cursor: Cursor, query: str, *, page: int = 1, zone: ZoneInfo) -> dict
                 FROM matched m JOIN persons p USING (person_id)
                 ORDER BY m.match_rank, p.last_seen_at DESC NULLS LAST, p.person_id
                 LIMIT $limit OFFSET $offset)
-            SELECT c.person_id, c.name, c.email, c.phone, c.country, c.city, c.is_identified,
+            SELECT c.person_id, c.name, c.first_name, c.last_name, c.email, c.phone, c.country, c.city, c.is_identified,
                    c.first_seen_at, c.last_seen_at, c.match_rank,
                    (SELECT count(*) FROM events e WHERE e.person_id = c.person_id) AS events
             FROM chosen c
@@ -172,6 +185,7 @@ def search(cursor: Cursor, query: str, *, page: int = 1, zone: ZoneInfo) -> dict
         row["first_seen_at"] = local_time(row["first_seen_at"], zone)
         row["last_seen_at"] = local_time(row["last_seen_at"], zone)
         row["exact_match"] = row.pop("match_rank") < 2
+        row["display_name"] = display_name(row["name"], row["first_name"], row["last_name"])
     return {
         "query": query.strip(),
         "page": page,
@@ -214,22 +228,55 @@ def person(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any] | N
         return None
     row = found[0]
     row["traits"] = _json(row["traits"])
+    row["display_name"] = display_name(row["name"], row["first_name"], row["last_name"])
     for column in ("first_seen_at", "last_seen_at", "created_at", "updated_at"):
         row[column] = local_time(row[column], zone)
     return row
 
 
+_LINKED = """
+    WITH mine AS (
+        SELECT timestamp, user_id, anonymous_id,
+               json_extract_string(traits, '$.email') AS email,
+               json_extract_string(traits, '$.phone') AS phone
+        FROM events WHERE person_id = $person_id),
+    evidence AS (
+        SELECT user_id AS distinct_id, timestamp FROM mine WHERE user_id IS NOT NULL
+        UNION ALL
+        SELECT anonymous_id, timestamp FROM mine
+        WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL
+        UNION ALL
+        SELECT 'email:' || lower(trim(email)), timestamp FROM mine WHERE email IS NOT NULL
+        UNION ALL
+        SELECT 'phone:' || regexp_replace(phone, '[^0-9]', '', 'g'), timestamp FROM mine
+        WHERE phone IS NOT NULL),
+    linked AS (SELECT distinct_id, min(timestamp) AS at FROM evidence GROUP BY ALL),
+    seen AS (
+        SELECT anonymous_id AS distinct_id, min(timestamp) AS at FROM mine
+        WHERE anonymous_id IS NOT NULL GROUP BY ALL)
+    SELECT i.distinct_id, i.kind, coalesce(l.at, s.at, i.created_at) AS linked_at,
+           CASE WHEN l.at IS NOT NULL THEN 'event' WHEN s.at IS NOT NULL THEN 'first_seen'
+                ELSE 'recorded' END AS linked_by,
+           i.created_at AS recorded_at
+    FROM identities i
+    LEFT JOIN linked l USING (distinct_id) LEFT JOIN seen s USING (distinct_id)
+    WHERE i.person_id = $person_id
+    ORDER BY CASE i.kind WHEN 'user' THEN 0 WHEN 'email' THEN 1 WHEN 'phone' THEN 2
+             WHEN 'crm' THEN 3 ELSE 4 END, linked_at, i.distinct_id
+"""
+
+
 def identities(cursor: Cursor, person_id: int, zone: ZoneInfo) -> list[dict[str, Any]]:
-    found = dicts(
-        cursor.execute(
-            "SELECT distinct_id, kind, created_at FROM identities WHERE person_id = ?"
-            " ORDER BY CASE kind WHEN 'user' THEN 0 WHEN 'email' THEN 1 WHEN 'phone' THEN 2"
-            " WHEN 'crm' THEN 3 ELSE 4 END, created_at, distinct_id",
-            [person_id],
-        )
-    )
+    """The person's ids and when each was linked to them: the first event that carried it
+    with the customer's user id (a device's id from the event that identified it, a user id
+    from its first event, an email or phone from the identify call that gave it).
+    ``linked_by`` says where the time comes from: ``event``; ``first_seen`` for an id never
+    seen with a user id (an anonymous visitor); ``recorded`` for an id no event carries
+    (a CRM import's email), whose time is when the workspace stored it."""
+    found = dicts(cursor.execute(_LINKED, {"person_id": person_id}))
     for row in found:
-        row["created_at"] = local_time(row["created_at"], zone)
+        row["linked_at"] = local_time(row["linked_at"], zone)
+        row["recorded_at"] = local_time(row["recorded_at"], zone)
     return found
 
 

@@ -255,7 +255,7 @@ def test_an_admin_creates_a_write_key_sees_it_once_and_revokes_it(shop, admin):
     listed = {k["key_id"]: k for k in admin.get("/data/keys?format=json").json()["keys"]}
     assert listed[key_id]["active"] is False and listed[key_id]["revoked_at"]
     assert admin.post("/data/keys/nosuchkey/revoke", data={"csrf_token": token}).status_code == 404
-    odd = admin.post("/data/keys", data={"csrf_token": token, "name": "x", "kind": "admin"})
+    odd = admin.post("/data/keys", data={"csrf_token": token, "name": "x", "kind": "root"})
     assert odd.status_code == 400
 
 

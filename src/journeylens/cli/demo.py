@@ -7,8 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, err, fail
 from journeylens.cli.server import run_server
@@ -55,16 +64,16 @@ def demo_command(
                 with Progress(
                     TextColumn("{task.description}"),
                     BarColumn(),
-                    TextColumn("{task.completed:,}"),
+                    AmountColumn(),
                     TimeElapsedColumn(),
                     console=err,
                     disable=as_json,
                 ) as bar:
                     tasks: dict[str, TaskID] = {}
 
-                    def progress(stage: str, done: int, total: int | None) -> None:
+                    def progress(stage: str, done: int, total: int | None, unit: str) -> None:
                         if stage not in tasks:
-                            tasks[stage] = bar.add_task(f"loading {stage}", total=total)
+                            tasks[stage] = bar.add_task(f"loading {stage}", total=total, unit=unit)
                         bar.update(tasks[stage], completed=done, total=total)
 
                     result = load(business, workspace, writer, progress)
@@ -80,6 +89,20 @@ def demo_command(
         _print_summary(summary, workspace)
     if serve:
         run_server(workspace, host, port)
+
+
+class AmountColumn(ProgressColumn):
+    """How far a stage is, with its unit: ``1.2/3.4 MB`` of a file, ``12,345 rows`` sent."""
+
+    def render(self, task: Task) -> Text:
+        return Text(amount(int(task.completed), task.total, task.fields.get("unit", "rows")))
+
+
+def amount(done: int, total: float | None, unit: str) -> str:
+    if unit == "bytes":
+        shown = f"{done / 1e6:,.1f}"
+        return f"{shown}/{total / 1e6:,.1f} MB" if total else f"{shown} MB"
+    return f"{done:,}/{int(total):,} {unit}" if total else f"{done:,} {unit}"
 
 
 def _print_summary(summary: dict, workspace: Path) -> None:

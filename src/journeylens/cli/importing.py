@@ -14,10 +14,9 @@ from rich.table import Table
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, fail
 from journeylens.cli.options import err as console
 from journeylens.importers.fields import FieldError
-from journeylens.importers.history import record_end, record_start
 from journeylens.importers.mapping import KINDS, MappingError, load_mapping_file, parse_map_options
 from journeylens.importers.readers import ReadError
-from journeylens.importers.run import Importer, ImportSummary, new_import_id
+from journeylens.importers.run import Importer, ImportSummary
 from journeylens.plan.enforce import PlanStore
 from journeylens.store.writer import Writer
 from journeylens.workspace import Workspace, WorkspaceInUseError
@@ -50,33 +49,21 @@ def run_import(
         importer = Importer(
             writer, kind, file, fmt=fmt, mapping=mapping, tz=tz, channel=channel, plan=plan
         )
-        import_id = new_import_id()
-        writer.submit_job(
-            lambda con, graph: record_start(con, import_id, importer.summary)
-        ).result()
-        status = "failed"
-        try:
-            with Progress(
-                TextColumn(f"importing {kind} from [bold]{file.name}[/]"),
-                BarColumn(),
-                DownloadColumn()
-                if importer.source.format != "parquet"
-                else TextColumn("{task.completed:,} rows"),
-                TimeRemainingColumn(),
-                console=console,
-                disable=not show_progress,
-                transient=False,
-            ) as progress:
-                task = progress.add_task("import", total=importer.source.total or None)
-                summary = importer.run(
-                    lambda done, total: progress.update(task, completed=done, total=total)
-                )
-            status = "done"
-            return summary
-        finally:
-            writer.submit_job(
-                lambda con, graph: record_end(con, import_id, importer.summary, status)
-            ).result()
+        with Progress(
+            TextColumn(f"importing {kind} from [bold]{file.name}[/]"),
+            BarColumn(),
+            DownloadColumn()
+            if importer.progress_unit == "bytes"
+            else TextColumn("{task.completed:,} rows"),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not show_progress,
+            transient=False,
+        ) as progress:
+            task = progress.add_task("import", total=importer.source.total or None)
+            return importer.run(
+                lambda done, total: progress.update(task, completed=done, total=total)
+            )
     finally:
         if own:
             writer.stop()

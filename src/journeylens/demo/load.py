@@ -31,7 +31,8 @@ BATCH = 10_000
 SHARDS = 2  # generator processes; this one stores
 MARKER = "demo.json"
 
-Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
+# (stage, done, total, unit): unit is "rows" (events sent) or "bytes" (of an imported file).
+Progress = Callable[[str, int, int | None, str], None]
 
 
 @dataclass
@@ -141,7 +142,7 @@ def _stream_events(
                 while len(pending) > 8:
                     pending.pop(0).result()
                 if progress:
-                    progress("events", result.events_sent, None)
+                    progress("events", result.events_sent, None, "rows")
         for future in pending:
             future.result()
     finally:
@@ -179,7 +180,10 @@ def _import(
     writer: Writer, kind: str, path: Path, progress: Progress | None, **options: Any
 ) -> ImportSummary:
     importer = Importer(writer, kind, path, **options)
-    return importer.run((lambda done, total: progress(kind, done, total)) if progress else None)
+    unit = importer.progress_unit
+    return importer.run(
+        (lambda done, total: progress(kind, done, total, unit)) if progress else None
+    )
 
 
 def loaded_marker(workspace: Path) -> dict[str, Any] | None:

@@ -1,11 +1,19 @@
-"""The ``imports`` table: one row per import, written at its start and its end."""
+"""The ``imports`` table: one row per import, written at its start and its end.
+
+``Importer.run`` writes both rows itself, so every import is listed on the Imports page
+however it was started (``journeylens import``, the demo, a script).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 
-from journeylens.importers.run import ImportSummary
 from journeylens.ingest.normalize import utc_now
+
+if TYPE_CHECKING:
+    from journeylens.importers.run import ImportSummary
 
 
 def record_start(con: duckdb.DuckDBPyConnection, import_id: str, summary: ImportSummary) -> None:

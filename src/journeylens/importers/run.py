@@ -84,6 +84,11 @@ class Importer:
         self._mappings: dict[tuple[str, ...], ColumnMapping] = {}
         self._pending: list[tuple[Future[StoreResult], int]] = []
 
+    @property
+    def progress_unit(self) -> str:
+        """What ``run``'s progress counts: ``bytes`` of a text file, ``rows`` of Parquet."""
+        return "rows" if self.source.format == "parquet" else "bytes"
+
     # ---- mapping -----------------------------------------------------------------------
     def mapping_for(self, row: dict[str, Any]) -> ColumnMapping:
         header = tuple(row)
@@ -115,6 +120,24 @@ class Importer:
 
     # ---- running -----------------------------------------------------------------------
     def run(self, progress: Progress | None = None) -> ImportSummary:
+        """Import the file, listed in the ``imports`` table from its start to its end."""
+        from journeylens.importers import history
+
+        import_id = new_import_id()
+        self.writer.submit_job(
+            lambda con, graph: history.record_start(con, import_id, self.summary)
+        ).result()
+        status = "failed"
+        try:
+            self._run(progress)
+            status = "done"
+            return self.summary
+        finally:
+            self.writer.submit_job(
+                lambda con, graph: history.record_end(con, import_id, self.summary, status)
+            ).result()
+
+    def _run(self, progress: Progress | None) -> None:
         started = time.perf_counter()
         rows: list[Row] = []
         for row in self._rows():
@@ -130,7 +153,6 @@ class Importer:
         if progress:
             progress(self.source.total, self.source.total)
         self.summary.seconds = time.perf_counter() - started
-        return self.summary
 
     def _rows(self) -> Iterator[Row]:
         """Rows, with an order's line items grouped (contiguous lines of one order id)."""

@@ -16,7 +16,7 @@ from fastapi import HTTPException, Request
 from journeylens.analyses import registry
 from journeylens.web import runs
 from journeylens.web.state import ServerState
-from journeylens.web.ui.render import Period, analysis_body
+from journeylens.web.ui.render import Period, analysis_body_of
 
 PAGE_PARAMS = ("from", "to", "format")
 
@@ -34,10 +34,6 @@ class Built:
     @property
     def status_code(self) -> int:
         return 400 if self.error else 200
-
-
-def first_visit(request: Request) -> bool:
-    return not any(key not in PAGE_PARAMS for key in request.query_params)
 
 
 def message_of(error: HTTPException) -> str:
@@ -58,9 +54,22 @@ def build(
     ``lists`` are list fields a submitted form left empty: they are sent as ``[]`` so the
     analysis says what it needs ("Name at least one event") rather than "Field required".
     """
+    return build_from(request.query_params.multi_items(), state, name, period, defaults, lists)
+
+
+def build_from(
+    items: list[tuple[str, str]],
+    state: ServerState,
+    name: str,
+    period: Period,
+    defaults: dict[str, Any] | None = None,
+    lists: tuple[str, ...] = (),
+) -> Built:
+    """:func:`build` for a query string's items (a pinned insight's, drawn on the overview)."""
     analysis = registry.get(name)
-    body = analysis_body(request, analysis, period)
-    defaulted = bool(defaults) and first_visit(request)
+    body = analysis_body_of(items, analysis, period)
+    first_visit = not any(key not in PAGE_PARAMS for key, _ in items)  # no builder field
+    defaulted = bool(defaults) and first_visit
     before = (defaults or {}) if defaulted else {field: [] for field in lists}
     body = {**before, **body}
     built = Built(body=body, defaulted=defaulted)

@@ -5,7 +5,9 @@ funnel builder...) are merged into one catalogue per language; keys start with t
 
 ``text(language)`` gives the lookup used by templates as ``_("nav.overview")``; a key
 missing from a catalogue falls back to English, and a key missing from English shows
-itself (``[nav.overview]``) so it is found at once (a test keeps the catalogues equal).
+itself (``[nav.overview]``) so it is found at once (a test keeps the catalogues equal),
+unless the caller gives a ``default``. ``labeller(language)`` names the values of fixed
+vocabularies (``label("channel", "web")``), as templates' ``label``.
 Placeholders use ``str.format`` names: ``_("customers.found", count=3)``.
 """
 
@@ -33,11 +35,28 @@ def text(language: str) -> Callable[..., str]:
     chosen = catalogue(language if language in LANGUAGES else DEFAULT)
     english = catalogue(DEFAULT)
 
-    def lookup(key: str, **values: object) -> str:
-        template = chosen.get(key) or english.get(key) or f"[{key}]"
+    def lookup(key: str, default: str | None = None, **values: object) -> str:
+        template = chosen.get(key) or english.get(key)
+        if template is None:
+            template = f"[{key}]" if default is None else default
         return template.format(**values) if values else template
 
     return lookup
+
+
+def labeller(language: str) -> Callable[[str, object], str]:
+    """``label("channel", "web")``: a value of a fixed vocabulary (channels, default stage
+    names, order statuses...) in the user's language, from ``locales/*/values.json``
+    (``value.<kind>.<value>``); a value the catalogue does not know (a stage the workspace
+    named itself) shows as it is."""
+    lookup = text(language)
+
+    def label(kind: str, value: object) -> str:
+        if value is None:
+            return ""
+        return lookup(f"value.{kind}.{value}", default=str(value))
+
+    return label
 
 
 def choose(accept_language: str | None) -> str:

@@ -9,6 +9,7 @@ current path and query, for links that keep the range).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -53,6 +54,17 @@ def to_json(value: Any) -> str:
 env.filters["json"] = lambda value: markupsafe.Markup(
     to_json(value)
 )  # safe: <, > and & are escaped
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def code_spans(text: str) -> markupsafe.Markup:
+    """UI text with its `commands` as ``<code>`` (the catalogues quote them in backticks)."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(_BACKTICKED.sub(r"<code>\1</code>", escaped))
+
+
+env.filters["code"] = code_spans
 
 
 class SignInRequired(Exception):
@@ -130,6 +142,12 @@ def _day(value: str | None) -> date | None:
         return None
 
 
+def period_in(params: dict[str, str]) -> Period | None:
+    """The range a query string spells out with ``from`` and ``to``, if it does."""
+    start, end = _day(params.get("from")), _day(params.get("to"))
+    return Period(start, end, True) if start and end and start <= end else None
+
+
 def period_of(request: Request, state: StateDep) -> Period:
     """The range in the URL; by default the 30 days up to the last busy day (``data_days``:
     one stray late event does not empty every default view)."""
@@ -157,12 +175,15 @@ PeriodDep = Annotated[Period, Depends(period_of)]
 def analysis_body(request: Request, analysis: Any, period: Period) -> dict[str, Any]:
     """A builder page's analysis query: its query string (as ``/api/<path>`` reads it) with
     the page's date range; ``format`` and the range's own ``from``/``to`` are the page's."""
+    return analysis_body_of(request.query_params.multi_items(), analysis, period)
+
+
+def analysis_body_of(items: list[tuple[str, str]], analysis: Any, period: Period) -> dict[str, Any]:
+    """:func:`analysis_body` of a query string's items (a saved insight's, say)."""
     from journeylens.web import runs
 
-    items = [
-        (k, v) for k, v in request.query_params.multi_items() if k not in ("from", "to", "format")
-    ]
-    return {**runs.body_from_params(analysis, items), **period.analysis_range}
+    kept = [(k, v) for k, v in items if k not in ("from", "to", "format")]
+    return {**runs.body_from_params(analysis, kept), **period.analysis_range}
 
 
 def language_of(request: Request, viewer: Viewer | None) -> str:
@@ -188,6 +209,7 @@ def page(
     html = env.get_template(template).render(
         request=request,
         _=i18n.text(language),
+        label=i18n.labeller(language),
         language=language,
         languages=i18n.LANGUAGES,
         user=viewer.user if viewer else None,

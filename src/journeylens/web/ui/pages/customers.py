@@ -5,7 +5,10 @@
 identities, channel mix, the timeline across channels (newest first, ``?page=N``, optionally
 one ``?channel=``), orders, feedback and segments. A distinct id or user id in place of the
 person id, or the id of a person merged into another, redirects to the person it belongs to.
-The profile shows the customer's whole history; the shared date range only travels along.
+Neither page is limited to the shared date range, and neither shows its pickers (the top
+bar says so): a support agent looks a customer up by who they are, not by when they were
+last active, and a profile is the customer's whole history. The range only travels along in
+the links, so the other pages keep it.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ def customers(request: Request, state: StateDep, viewer: ViewerDep, period: Peri
         period=period,
         pager=_pager(request, found["page"], found["pages"]),
         timezone=state.workspace.config.timezone,
+        ignores_range=True,
     )
 
 
@@ -89,7 +93,9 @@ def _not_found(request: Request, viewer: Any, period: Period, key: str) -> Respo
     )
 
 
-def channel_chart(channels: list[dict[str, Any]], events_label: str) -> dict[str, Any]:
+def channel_chart(
+    channels: list[dict[str, Any]], events_label: str, channel: Any = str
+) -> dict[str, Any]:
     ordered = list(reversed(channels))  # plotly draws horizontal bars bottom-up
     return {
         "data": [
@@ -98,7 +104,7 @@ def channel_chart(channels: list[dict[str, Any]], events_label: str) -> dict[str
                 "orientation": "h",
                 "name": events_label,
                 "x": [row["events"] for row in ordered],
-                "y": [row["channel"] for row in ordered],
+                "y": [channel(row["channel"]) for row in ordered],
                 "text": [f"{row['share']:.0%}" for row in ordered],
                 "textposition": "auto",
                 "hoverinfo": "x+y",
@@ -159,6 +165,11 @@ def customer(
         all_channels_link=_url(request, channel=None, page=None),
         back_link=_url(request, "/customers", page=None, channel=None),
         traits=traits,
-        chart=channel_chart(found["channels"], _("customers.events")),
+        chart=channel_chart(
+            found["channels"],
+            _("customers.events"),
+            lambda name: i18n.labeller(viewer.user.language)("channel", name),
+        ),
         timezone=state.workspace.config.timezone,
+        ignores_range=True,
     )

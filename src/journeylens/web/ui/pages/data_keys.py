@@ -3,7 +3,8 @@
 Keys live in ``keys.json`` (``store/keys.py``), the same file ``journeylens keys`` edits.
 A new key's secret is shown once: the create form posts, the server keeps the secret in
 memory for the session that asked (a few minutes at most), redirects, and the next view of
-the page takes it out and shows it. Admin keys are created with the command line only.
+the page takes it out and shows it. Only admins see the form; it creates write, read and
+admin keys (an admin key can do everything a signed-in admin can through the API).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from journeylens.web.ui.auth import check_csrf
 from journeylens.web.ui.render import Viewer, ViewerDep, page
 
 router = APIRouter(include_in_schema=False)
-CREATABLE = ("write", "read")
+CREATABLE = ("write", "read", "admin")
 MAX_NAME = 100
 SHOW_FOR_SECONDS = 600.0
 
@@ -101,8 +102,8 @@ def create_key(
             400,
             {
                 "code": "invalid_key",
-                "message": f"A key from this page is a write or a read key with a name of at most"
-                f" {MAX_NAME} characters; admin keys come from `journeylens keys create`.",
+                "message": f"A key is of kind write, read or admin (not {kind!r}), with a name"
+                f" of at most {MAX_NAME} characters.",
             },
         )
     key, secret = state.keys.create(kind, name or f"created by {viewer.user.name}")

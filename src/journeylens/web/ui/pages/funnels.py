@@ -26,7 +26,14 @@ from journeylens.web import runs
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
 from journeylens.web.ui import builders, i18n
-from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, analysis_body, page
+from journeylens.web.ui.render import (
+    Period,
+    PeriodDep,
+    ViewerDep,
+    analysis_body,
+    analysis_body_of,
+    page,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -187,6 +194,26 @@ def funnel_chart(result: dict[str, Any], all_label: str, none_label: str) -> dic
         "height": height,
     }
     return {"data": data, "layout": layout}
+
+
+def pinned_chart(
+    state: ServerState, items: list[tuple[str, str]], period: Period, language: str
+) -> dict[str, Any] | None:
+    """This page's chart for a saved insight's query string (the overview draws it small);
+    ``None`` when the query cannot run."""
+    _ = i18n.text(language)
+    analysis = _analysis()
+    if not any(key == "step" and value.strip() for key, value in items):
+        return None
+    try:
+        result = runs.run(
+            state, analysis, runs.parse(analysis, analysis_body_of(items, analysis, period))
+        )
+    except HTTPException as error:
+        if error.status_code != 400:
+            raise
+        return None
+    return funnel_chart(result, _("funnels.all"), _("funnels.no_value"))
 
 
 def _segment_names(result: dict[str, Any], period: Period, language: str) -> list[str]:

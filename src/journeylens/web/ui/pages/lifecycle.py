@@ -13,9 +13,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from journeylens.web.deps import StateDep
+from journeylens.web.state import ServerState
 from journeylens.web.ui import builders
 from journeylens.web.ui.i18n import text
-from journeylens.web.ui.render import PeriodDep, ViewerDep, page
+from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,6 +52,26 @@ def chart(periods: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, An
     }
 
 
+def chart_labels(_: Any) -> dict[str, str]:
+    return {
+        "new": _("lifecycle.new"),
+        "returning": _("lifecycle.returning"),
+        "resurrecting": _("lifecycle.resurrecting"),
+        "dormant": _("lifecycle.dormant"),
+        "persons": _("lifecycle.persons"),
+    }
+
+
+def pinned_chart(
+    state: ServerState, items: list[tuple[str, str]], period: Period, language: str
+) -> dict[str, Any] | None:
+    """This page's chart for a saved insight's query string (the overview draws it small);
+    ``None`` when the query cannot run."""
+    _ = text(language)
+    built = builders.build_from(items, state, "lifecycle", period, {"period": "week"})
+    return chart(built.result.get("periods", []), chart_labels(_)) if built.result else None
+
+
 @router.get("/lifecycle")
 def lifecycle(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDep) -> Response:
     _ = text(viewer.user.language)
@@ -60,13 +81,7 @@ def lifecycle(request: Request, state: StateDep, viewer: ViewerDep, period: Peri
         built, period=(built.result or {}).get("period"), now=(built.result or {}).get("now"),
         periods=periods,
     )  # fmt: skip
-    labels = {
-        "new": _("lifecycle.new"),
-        "returning": _("lifecycle.returning"),
-        "resurrecting": _("lifecycle.resurrecting"),
-        "dormant": _("lifecycle.dormant"),
-        "persons": _("lifecycle.persons"),
-    }
+    labels = chart_labels(_)
     return page(
         request,
         "lifecycle.html",

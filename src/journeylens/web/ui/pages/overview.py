@@ -2,12 +2,16 @@
 
 Tiles come from the ``kpis`` analysis (the same numbers as ``journeylens kpis`` and
 ``/api/kpis``); each tile's sparkline is the daily series of a matching ``measures`` line;
-the channel table is ``measures`` over the whole range broken down by channel.
+the channel table is ``measures`` over the whole range broken down by channel. Each pinned
+insight is drawn small with its own page's chart code (``pinned_chart`` in ``pages/<page>``),
+for the insight's own dates when its query has them, else for the overview's range.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -17,7 +21,7 @@ from journeylens.web import runs
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
 from journeylens.web.ui import saved
-from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page
+from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page, period_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -105,36 +109,93 @@ def by_channel(state: ServerState, period: Period) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: -(r.get("events") or 0))
 
 
-def channel_chart(rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:
-    names = [r["channel"] for r in rows]
-    return {
-        "data": [
+def channel_charts(
+    rows: list[dict[str, Any]], labels: dict[str, str], channel: Any = str
+) -> list[dict[str, Any]]:
+    """Events and customers per channel as two small horizontal bar charts side by side,
+    one measure each on its own axis (two scales on one chart mislead), channels in the same
+    order on both, every bar labelled with its full number."""
+    ordered = list(reversed(rows))  # plotly draws horizontal bars bottom-up
+    charts = []
+    for measure, color in (("events", "#3056d3"), ("customers", "#17a398")):
+        values = [r.get(measure, 0) for r in ordered]
+        charts.append(
             {
-                "type": "bar",
-                "name": labels["events"],
-                "x": names,
-                "y": [r.get("events", 0) for r in rows],
-            },
-            {
-                "type": "bar",
-                "name": labels["customers"],
-                "x": names,
-                "y": [r.get("customers", 0) for r in rows],
-                "yaxis": "y2",
-            },
-        ],
-        "layout": {
-            "barmode": "group",
-            "yaxis": {"title": {"text": labels["events"]}},
-            "yaxis2": {"title": {"text": labels["customers"]}, "overlaying": "y", "side": "right"},
-            "legend": {"orientation": "h", "y": 1.12},
-        },
+                "measure": measure,
+                "data": [
+                    {
+                        "type": "bar",
+                        "orientation": "h",
+                        "name": labels[measure],
+                        "y": [channel(r["channel"]) for r in ordered],
+                        "x": values,
+                        "marker": {"color": color},
+                        "texttemplate": "%{x:,d}",
+                        "textposition": "outside",
+                        "cliponaxis": False,
+                        "hovertemplate": f"%{{y}}: %{{x:,d}} {labels[measure]}<extra></extra>",
+                    }
+                ],
+                "layout": {
+                    "title": {"text": labels[measure], "x": 0, "font": {"size": 13}},
+                    "xaxis": {
+                        "tickformat": ",d",
+                        "rangemode": "tozero",
+                        # Room past the longest bar for its label.
+                        "range": [0, max(values, default=0) * 1.3 or 1],
+                        "automargin": True,
+                    },
+                    "yaxis": {"automargin": True, "type": "category"},
+                    "showlegend": False,
+                    "height": 80 + 30 * len(rows),
+                    "margin": {"t": 32, "r": 16, "b": 32, "l": 16},
+                },
+            }
+        )
+    return charts
+
+
+PIN_HEIGHT = 200
+
+
+def small(spec: dict[str, Any]) -> dict[str, Any]:
+    """A page's chart as a dashboard thumbnail: short, no legend or title, not interactive."""
+    layout = {
+        k: v for k, v in spec.get("layout", {}).items() if k not in ("title", "legend", "height")
     }
+    margin = {"t": 8, "r": 8, "b": 28, "l": 8}
+    for axis in ("xaxis", "yaxis"):
+        if axis in layout:
+            layout[axis] = {**layout[axis], "automargin": True}
+            layout[axis].pop("title", None)
+    return {
+        "data": spec["data"],
+        "layout": {**layout, "height": PIN_HEIGHT, "showlegend": False, "margin": margin},
+        "config": {"staticPlot": True},
+    }
+
+
+def pinned(state: ServerState, period: Period, language: str) -> list[dict[str, Any]]:
+    """The pinned insights, each with its chart drawn small (``None`` if its query fails)."""
+    out = []
+    for insight in saved.pinned(state):
+        items = parse_qsl(insight["query"], keep_blank_values=True)
+        own = period_in(dict(items)) or period
+        module = importlib.import_module(f"journeylens.web.ui.pages.{insight['analysis']}")
+        spec = module.pinned_chart(state, items, own, language)
+        out.append(
+            {
+                **insight,
+                "period": {"from": own.start, "to": own.end},
+                "chart": small(spec) if spec else None,
+            }
+        )
+    return out
 
 
 @router.get("/")
 def overview(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDep) -> Response:
-    from journeylens.web.ui.i18n import text
+    from journeylens.web.ui.i18n import labeller, text
 
     _ = text(viewer.user.language)
     channels = by_channel(state, period)
@@ -142,9 +203,12 @@ def overview(request: Request, state: StateDep, viewer: ViewerDep, period: Perio
         "period": {"from": period.start, "to": period.end},
         "tiles": tiles(state, period),
         "channels": channels,
-        "pinned": saved.pinned(state),
+        "pinned": pinned(state, period, viewer.user.language),
     }
-    chart = channel_chart(
-        channels, {"events": _("overview.events"), "customers": _("overview.customers")}
+    label = labeller(viewer.user.language)
+    charts = channel_charts(
+        channels,
+        {"events": _("overview.events"), "customers": _("overview.customers")},
+        lambda name: label("channel", name),
     )
-    return page(request, "overview.html", data, viewer=viewer, period=period, channel_chart=chart)
+    return page(request, "overview.html", data, viewer=viewer, period=period, channel_charts=charts)

@@ -15,9 +15,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from journeylens.web.deps import StateDep
+from journeylens.web.state import ServerState
 from journeylens.web.ui import builders
 from journeylens.web.ui.i18n import text
-from journeylens.web.ui.render import PeriodDep, ViewerDep, page
+from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,6 +100,20 @@ def sankey(drawn: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def chart_labels(_: Any) -> dict[str, str]:
+    return {"start": _("paths.start"), "end": _("paths.end"), "users": _("paths.users")}
+
+
+def pinned_chart(
+    state: ServerState, items: list[tuple[str, str]], period: Period, language: str
+) -> dict[str, Any] | None:
+    """This page's chart for a saved insight's query string (the overview draws it small);
+    ``None`` when the query cannot run."""
+    _ = text(language)
+    built = builders.build_from(items, state, "paths", period)
+    return sankey(shown(built.result), chart_labels(_)) if built.result else None
+
+
 @router.get("/paths")
 def paths(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDep) -> Response:
     _ = text(viewer.user.language)
@@ -114,9 +129,7 @@ def paths(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDe
         entries_to_purchase=result.get("entries_to_purchase", []),
         exits=result.get("exits", []),
     )
-    spec = sankey(
-        drawn, {"start": _("paths.start"), "end": _("paths.end"), "users": _("paths.users")}
-    )
+    spec = sankey(drawn, chart_labels(_))
     steps = builders.event_names(state) + builders.page_paths(state)
     return page(
         request,

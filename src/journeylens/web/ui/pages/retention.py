@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from journeylens.web.deps import StateDep
+from journeylens.web.state import ServerState
 from journeylens.web.ui import builders
 from journeylens.web.ui.i18n import text
-from journeylens.web.ui.render import PeriodDep, ViewerDep, page
+from journeylens.web.ui.render import Period, PeriodDep, ViewerDep, page
 
 router = APIRouter(include_in_schema=False)
 
@@ -127,6 +128,31 @@ def curve(result: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def chart_labels(_: Any, unit: str) -> dict[str, str]:
+    return {
+        "period": {
+            "day": _("retention.period_day"),
+            "month": _("retention.period_month"),
+        }.get(unit, _("retention.period_week")),
+        "in_progress": _("retention.in_progress"),
+        "average": _("retention.average"),
+        "retained": _("retention.retained"),
+    }
+
+
+def pinned_chart(
+    state: ServerState, items: list[tuple[str, str]], period: Period, language: str
+) -> dict[str, Any] | None:
+    """This page's chart for a saved insight's query string (the overview draws it small);
+    ``None`` when the query cannot run."""
+    _ = text(language)
+    seen = builders.event_names(state)
+    built = builders.build_from(items, state, "retention", period, defaults(seen))
+    if not built.result:
+        return None
+    return curve(built.result, chart_labels(_, str(built.body.get("period", "week"))))
+
+
 @router.get("/retention")
 def retention(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDep) -> Response:
     _ = text(viewer.user.language)
@@ -138,15 +164,7 @@ def retention(request: Request, state: StateDep, viewer: ViewerDep, period: Peri
         average=result["average"],
     )  # fmt: skip
     unit = str(built.body.get("period", "week"))
-    labels = {
-        "period": {
-            "day": _("retention.period_day"),
-            "month": _("retention.period_month"),
-        }.get(unit, _("retention.period_week")),
-        "in_progress": _("retention.in_progress"),
-        "average": _("retention.average"),
-        "retained": _("retention.retained"),
-    }
+    labels = chart_labels(_, unit)
     return page(
         request,
         "retention.html",

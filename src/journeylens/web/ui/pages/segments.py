@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from journeylens import profiles
 from journeylens.store import segments
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
@@ -43,12 +44,15 @@ def _people(state: ServerState, person_ids: list[int]) -> list[dict[str, Any]]:
         return []
     with state.cursor() as cursor:
         cursor.execute(
-            f"SELECT person_id, {', '.join(PERSON_COLUMNS)} FROM persons"
+            f"SELECT person_id, {', '.join(PERSON_COLUMNS)}, first_name, last_name FROM persons"
             " WHERE list_contains(?, person_id)",
             [person_ids],
         )
         columns = [d[0] for d in cursor.description]
         found = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+    for row in found.values():
+        given, family = row.pop("first_name"), row.pop("last_name")
+        row["display_name"] = profiles.display_name(row["name"], given, family)
     return [found.get(p, {"person_id": p, **dict.fromkeys(PERSON_COLUMNS)}) for p in person_ids]
 
 

@@ -120,6 +120,26 @@ def chart(lines: list[dict[str, Any]], labels: dict[str, str], breakdown: bool) 
     }
 
 
+def chart_labels(_: Any) -> dict[str, str]:
+    return {"count": _("trends.count"), "persons": _("trends.persons")}
+
+
+def pinned_chart(
+    state: ServerState, items: list[tuple[str, str]], period: Period, language: str
+) -> dict[str, Any] | None:
+    """This page's chart for a saved insight's query string (the overview draws it small);
+    ``None`` when the query cannot run."""
+    _ = text(language)
+    seen = builders.event_names(state)
+    defaults = {"events": default_events(seen), "period": "day"}
+    built = builders.build_from(items, state, "trends", period, defaults, lists=("events",))
+    if not built.result:
+        return None
+    events = builders.values(built.body, "events")
+    lines = series(built.result.get("points", []), events)
+    return chart(lines, chart_labels(_), bool(built.body.get("breakdown")))
+
+
 def table(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The points pivoted: one row per (period, breakdown value), a column pair per event."""
     rows: dict[tuple[Any, Any], dict[str, Any]] = {}
@@ -147,11 +167,7 @@ def trends(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodD
     points = (built.result or {}).get("points", [])
     data = {**builders.data(built, points=points), "kpis": kpi_rows}
     lines = series(points, events) if built.result else []
-    spec = chart(
-        lines,
-        {"count": _("trends.count"), "persons": _("trends.persons")},
-        bool(built.body.get("breakdown")),
-    )
+    spec = chart(lines, chart_labels(_), bool(built.body.get("breakdown")))
     return page(
         request,
         "trends.html",

@@ -5,7 +5,7 @@
 const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 // Charts: <div class="chart" data-chart="ID"> + <script type="application/json" id="ID">
-// holding a plotly.js {data, layout}. plotly.min.js is loaded only by pages that draw.
+// holding a plotly.js {data, layout, config?}. plotly.min.js is loaded only by pages that draw.
 function drawCharts(root = document) {
   if (!window.Plotly) return;
   for (const el of root.querySelectorAll(".chart[data-chart]")) {
@@ -18,9 +18,24 @@ function drawCharts(root = document) {
       spec.layout || {});
     // Margins merge key by key: a page setting only the left margin keeps the others.
     layout.margin = Object.assign({ t: 24, r: 16, b: 48, l: 56 }, (spec.layout || {}).margin || {});
-    window.Plotly.newPlot(el, spec.data, layout, { displaylogo: false, responsive: true });
+    const config = Object.assign({ displaylogo: false, responsive: true }, spec.config || {});
+    window.Plotly.newPlot(el, spec.data, layout, config);
+    chineseDates(el);
     el.dataset.drawn = "true";
   }
+}
+
+// plotly.js names months in English ("Oct 4"): on Chinese pages, date axes read 10月4日.
+function chineseDates(el) {
+  if (!document.documentElement.lang.startsWith("zh") || !el._fullLayout) return;
+  const update = {};
+  for (const [name, axis] of Object.entries(el._fullLayout)) {
+    if (/^[xy]axis\d*$/.test(name) && axis.type === "date" && !axis.tickformat) {
+      update[`${name}.tickformat`] = "%-m月%-d日";
+      update[`${name}.hoverformat`] = "%Y-%m-%d";
+    }
+  }
+  if (Object.keys(update).length) window.Plotly.relayout(el, update);
 }
 
 // Loading state: a bar at the top of the page while a form or link loads the next page.
