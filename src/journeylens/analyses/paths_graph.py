@@ -46,12 +46,18 @@ from pydantic import BaseModel, Field
 from journeylens.analyses import dialect
 from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables
 from journeylens.analyses.paths_models import Cleaning
-from journeylens.analyses.paths_steps import named_steps, step_codes, users_and_count
+from journeylens.analyses.paths_steps import (
+    END_CODE,
+    START_CODE,
+    named,
+    named_steps,
+    step_codes,
+    users_and_count,
+)
 from journeylens.analyses.sessions import sessionize
 
 PATH_START = "path_start"
 PATH_END = "path_end"
-START_CODE, END_CODE = 0, -1  # the synthetic nodes' codes (steps are coded from 1)
 
 
 class PathsGraphQuery(Query, DateRange):
@@ -185,19 +191,8 @@ def build(tables: Tables, query: PathsGraphQuery) -> ir.Table:
         counted("node", nodes, nodes.step, no_code, no_probability),
         counted("total", totals, no_code, no_code, no_probability),
     )
-    return named(named(answer, "source", names), "target", names)
-
-
-def named(table: ir.Table, column: str, names: ir.Table) -> ir.Table:
-    """``table`` with the codes in ``column`` replaced by their names (few rows: counted)."""
-    lookup = names.select(_code="code", _name="step")
-    joined = table.left_join(lookup, table[column] == lookup._code)
-    name = ibis.cases(
-        (joined[column] == START_CODE, ibis.literal(PATH_START)),
-        (joined[column] == END_CODE, ibis.literal(PATH_END)),
-        else_=joined._name,
-    )
-    return joined.mutate(**{column: name}).drop("_code", "_name")
+    ends = {"start": PATH_START, "end": PATH_END}
+    return named(named(answer, "source", names, **ends), "target", names, **ends)
 
 
 def run(tables: Tables, query: PathsGraphQuery) -> PathsGraphResult:

@@ -137,13 +137,16 @@ def node_name(position: ir.IntegerValue, step: ir.StringValue) -> ir.StringValue
     return position.cast("string") + ibis.literal("_") + step
 
 
-def named(table: ir.Table, column: str, names: ir.Table) -> ir.Table:
-    """``table`` with the codes in ``column`` replaced by their names (few rows: counted)."""
+def named(
+    table: ir.Table, column: str, names: ir.Table, *, start: str = START, end: str = END
+) -> ir.Table:
+    """``table`` with the codes in ``column`` replaced by their names (few rows: counted);
+    the synthetic start and end codes are called ``start`` and ``end``."""
     lookup = names.select(_code="code", _name="step")
     joined = table.left_join(lookup, table[column] == lookup._code)
     name = ibis.cases(
-        (joined[column] == START_CODE, ibis.literal(START)),
-        (joined[column] == END_CODE, ibis.literal(END)),
+        (joined[column] == START_CODE, ibis.literal(start)),
+        (joined[column] == END_CODE, ibis.literal(end)),
         else_=joined._name,
     )
     return joined.mutate(**{column: name}).drop("_code", "_name")
