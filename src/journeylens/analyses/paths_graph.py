@@ -44,8 +44,8 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, Field
 
 from journeylens.analyses import dialect
-from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables
-from journeylens.analyses.paths_models import Cleaning
+from journeylens.analyses.base import Analysis, Query, Result, Tables
+from journeylens.analyses.paths_models import StepNaming
 from journeylens.analyses.paths_steps import (
     END_CODE,
     START_CODE,
@@ -60,7 +60,7 @@ PATH_START = "path_start"
 PATH_END = "path_end"
 
 
-class PathsGraphQuery(Query, DateRange):
+class PathsGraphQuery(Query, StepNaming):
     per: Literal["person", "session"] = Field(
         "person", description="One journey per person (their whole history) or per session."
     )
@@ -69,16 +69,6 @@ class PathsGraphQuery(Query, DateRange):
         1, ge=1, description="Hide edges with fewer transitions than this."
     )
     min_persons: int = Field(1, ge=1, description="Hide edges made by fewer persons than this.")
-    clean: tuple[Cleaning, ...] = Field(
-        (), description="Page cleaning rule 'PATTERN => REPLACEMENT' (regex), repeatable."
-    )
-    page_step: Literal["path", "url", "name"] = Field(
-        "path", description="What names a page or screen step."
-    )
-    include: Literal["all", "pages", "events"] = Field(
-        "all", description="Steps from pages and screens, track events, or both."
-    )
-    exclude: tuple[str, ...] = Field((), description="Leave out this step, repeatable.")
 
 
 class Edge(BaseModel):

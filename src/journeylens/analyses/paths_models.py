@@ -48,7 +48,23 @@ class Cleaning(BaseModel):
         return dialect.check_portable_regex(pattern)
 
 
-class PathsQuery(Query, DateRange):
+class StepNaming(DateRange):
+    """How events become steps, the same for paths and the transition graph (``paths_graph``):
+    the range, page cleaning, what names a page, which steps count."""
+
+    clean: tuple[Cleaning, ...] = Field(
+        (), description="Page cleaning rule 'PATTERN => REPLACEMENT' (regex), repeatable."
+    )
+    page_step: Literal["path", "url", "name"] = Field(
+        "path", description="What names a page or screen step."
+    )
+    include: Literal["all", "pages", "events"] = Field(
+        "all", description="Steps from pages and screens, track events, or both."
+    )
+    exclude: tuple[str, ...] = Field((), description="Leave out this step, repeatable.")
+
+
+class PathsQuery(Query, StepNaming):
     per: Literal["session", "person"] = Field(
         "session", description="One path per session or per person."
     )
@@ -60,16 +76,6 @@ class PathsQuery(Query, DateRange):
     )
     max_steps: int = Field(5, ge=1, le=20, description="Steps shown per path.")
     collapse_loops: bool = Field(False, description="Collapse consecutive repeats of a step.")
-    clean: tuple[Cleaning, ...] = Field(
-        (), description="Page cleaning rule 'PATTERN => REPLACEMENT' (regex), repeatable."
-    )
-    page_step: Literal["path", "url", "name"] = Field(
-        "path", description="What names a page or screen step."
-    )
-    include: Literal["all", "pages", "events"] = Field(
-        "all", description="Steps from pages and screens, track events, or both."
-    )
-    exclude: tuple[str, ...] = Field((), description="Leave out this step, repeatable.")
     purchase_event: str = Field(
         PURCHASE_EVENT, description="The step that counts as a purchase for entries and exits."
     )

@@ -8,10 +8,6 @@ the counting both share.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
-
 import ibis
 import ibis.expr.types as ir
 
@@ -19,7 +15,7 @@ from journeylens.analyses import dialect
 from journeylens.analyses.base import Tables
 from journeylens.analyses.behaviour import customer_activity
 from journeylens.analyses.expr import in_range, property_value
-from journeylens.analyses.paths_models import Cleaning, PathsQuery
+from journeylens.analyses.paths_models import PathsQuery, StepNaming
 from journeylens.analyses.sessions import is_page_view, sessionize
 
 START = "[start]"
@@ -35,15 +31,6 @@ PAGE_TEXT_ORDER = {
     "url": ("url", "path", "name"),
     "name": ("name", "path", "url"),
 }
-
-
-class StepNaming(Protocol):
-    """What names the steps: a ``PathsQuery`` or a ``paths_graph.PathsGraphQuery``."""
-
-    date_from: datetime | None
-    date_to: datetime | None
-    page_step: str
-    clean: Sequence[Cleaning]
 
 
 def named_steps(tables: Tables, query: StepNaming) -> ir.Table:
