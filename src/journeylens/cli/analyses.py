@@ -84,14 +84,16 @@ def _cell(value: Any) -> str:
 
 
 def _option_type(annotation: Any) -> Any:
-    """The CLI type of a query field: simple scalars as they are, lists as repeated text."""
+    """The CLI type of a query field: simple scalars as they are, lists as repeated text, and
+    dates as text, read by the query model as the API reads them (``analyses.inputs``:
+    ``yesterday``, ``-7d``) so both give the same message for a bad one."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType) and len(args) == 1:
         return _option_type(args[0])
     if origin in (list, tuple):
         return list[str]
-    if annotation in (bool, int, float, datetime):
+    if annotation in (bool, int, float):
         return annotation
     return str
 
@@ -116,8 +118,8 @@ def _metavar(name: str, field: FieldInfo, kind: Any) -> str:
         return "|".join(choices)
     if kind in (int, float):
         return "N"
-    if kind is datetime:
-        return "TIME"
+    if datetime in typing.get_args(field.annotation):
+        return "DATE"
     if kind == list[str]:
         return name.upper().removesuffix("S")
     return name.upper()

@@ -16,13 +16,16 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2.utils import markupsafe
 
+from journeylens.analyses import inputs
+from journeylens.analyses.errors import InputError
 from journeylens.store.users import User
 from journeylens.store.web_sessions import Session
+from journeylens.web import runs
 from journeylens.web.deps import StateDep, signed_in
 from journeylens.web.state import ServerState
 from journeylens.web.ui import i18n
@@ -116,18 +119,24 @@ def latest_day(state: ServerState) -> date:
     return row[0].date() if row and row[0] else date.today()
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
+def _day(value: str | None, state: ServerState, what: str) -> date | None:
+    """A ``from``/``to`` of the URL read as the API reads it; a bad one is a 400 page."""
+    if not value:
         return None
+    try:
+        return inputs.parse_day(value, today=runs.today(state), what=what)
+    except InputError as error:
+        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
 
 
 def period_of(request: Request, state: StateDep) -> Period:
     """The range in the URL; by default the last 30 days that have data."""
-    start, end = _day(request.query_params.get("from")), _day(request.query_params.get("to"))
-    if start and end and start > end:
-        start, end = end, start
+    start = _day(request.query_params.get("from"), state, "from")
+    end = _day(request.query_params.get("to"), state, "to")
+    try:
+        inputs.check_range(start, end)
+    except InputError as error:
+        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
     if start and end:
         return Period(start, end, True)
     end = end or latest_day(state)
