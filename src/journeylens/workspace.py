@@ -284,8 +284,8 @@ class Workspace:
         Positional arguments fill the query's required fields in order, so
         ``ws.analyse("funnel", ["Viewed", "Ordered"], window="7d")`` works, as does
         ``ws.funnel(["Viewed", "Ordered"])``. Relative dates (``date_from="-7d"``) count from
-        today in the workspace time zone; an event name that no event has is refused
-        (``inputs.check_events``), as the CLI and the HTTP API refuse it.
+        today in the workspace time zone. An event name no event has gives zeros here; the
+        CLI and the HTTP API refuse it first (``inputs.check_events``).
         """
         analysis = registry.get(name)
         required = [n for n, f in analysis.query.model_fields.items() if f.is_required()]
@@ -293,9 +293,7 @@ class Workspace:
             raise TypeError(f"{name}() takes {len(required)} positional argument(s): {required}")
         params.update(zip(required, args, strict=False))
         query = analysis.query.parse(params, today=inputs.today(self.config.timezone))
-        tables = self.tables
-        inputs.check_events(tables, query.named_events())
-        return analysis.run(tables, query)
+        return analysis.run(self.tables, query)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in registry.analyses():

@@ -17,7 +17,7 @@ import typer
 from pydantic.fields import FieldInfo
 from rich.table import Table
 
-from journeylens.analyses import registry
+from journeylens.analyses import inputs, registry
 from journeylens.analyses.base import Analysis, AnalysisError
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, fail
 from journeylens.workspace import (
@@ -195,7 +195,10 @@ def run_or_ask(analysis: Analysis, workspace: str, body: dict[str, Any]) -> dict
     """Run locally on a read-only workspace, or ask the server that owns it."""
     try:
         with Workspace.open(workspace, read_only=True) as ws:
-            return ws.analyse(analysis.name, **body).to_dict()
+            query = analysis.query.parse(body, today=inputs.today(ws.config.timezone))
+            tables = ws.tables
+            inputs.check_events(tables, query.named_events())  # as the HTTP API does
+            return analysis.run(tables, query).to_dict()
     except (AnalysisError, WorkspaceNotFoundError, WorkspaceConfigError) as error:
         raise fail(str(error)) from None
     except WorkspaceInUseError as error:
