@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 import ibis
 
-from journeylens.analyses import registry
+from journeylens.analyses import inputs, registry
 from journeylens.analyses.base import NOT_ACTIVITY, Result, Tables
 from journeylens.store import schema
 
@@ -328,14 +328,17 @@ class Workspace:
 
         Positional arguments fill the query's required fields in order, so
         ``ws.analyse("funnel", ["Viewed", "Ordered"], window="7d")`` works, as does
-        ``ws.funnel(["Viewed", "Ordered"])``.
+        ``ws.funnel(["Viewed", "Ordered"])``. Relative dates (``date_from="-7d"``) count from
+        today in the workspace time zone. An event name no event has gives zeros here; the
+        CLI and the HTTP API refuse it first (``inputs.check_events``).
         """
         analysis = registry.get(name)
         required = [n for n, f in analysis.query.model_fields.items() if f.is_required()]
         if len(args) > len(required):
             raise TypeError(f"{name}() takes {len(required)} positional argument(s): {required}")
         params.update(zip(required, args, strict=False))
-        return analysis.run(self.tables, analysis.query.parse(params))
+        query = analysis.query.parse(params, today=inputs.today(self.config.timezone))
+        return analysis.run(self.tables, query)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in registry.analyses():

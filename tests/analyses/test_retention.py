@@ -403,6 +403,6 @@ def test_the_cli_and_the_http_api_give_the_python_answer(tmp_path):
         get = httpx.get(f"{server.url}/api/retention", params=params, auth=(admin, ""))
         assert get.status_code == 200 and get.json() == expected
         bad = httpx.post(f"{server.url}/api/retention", json={"periods": 0}, auth=(admin, ""))
-        assert bad.status_code == 422 and "periods" in bad.json()["message"]
+        assert bad.status_code == 400 and "periods" in bad.json()["message"]
     finally:
         server.stop()

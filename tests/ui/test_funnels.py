@@ -118,18 +118,20 @@ def test_bad_input_is_shown_inline_above_the_builder(admin, params, message):
     assert f'value="{params["step"][0]}"' in answer.text
 
 
-def test_an_event_never_seen_is_flagged_with_the_closest_name(admin, journeys):
+def test_an_event_never_seen_is_refused_with_the_closest_name(admin, journeys):
     typo = f"Buyy {journeys.token}"
     answer = admin.get("/funnels", params={"step": [journeys.visit, typo], **RANGE})
-    assert answer.status_code == 200
-    warning = re.search(r'<div class="warning"[^>]*>(.*?)</div>', answer.text, re.DOTALL)
-    assert warning, "a step naming an unseen event should be flagged"
-    assert typo in warning.group(1) and f"Did you mean “{journeys.buy}”?" in warning.group(1)
+    assert answer.status_code == 400
+    error = re.search(r'<div class="error"[^>]*>(.*?)</div>', answer.text, re.DOTALL)
+    assert error, "a step naming an unseen event should be refused"
+    assert f"Unknown event &#39;{typo}&#39; in step 2; did you mean &#39;{journeys.buy}&#39;?" in (
+        error.group(1)
+    )
 
 
 def test_user_data_in_steps_is_escaped(admin):
     step = '<script>alert("x")</script>'
     answer = admin.get("/funnels", params={"step": ["Product Viewed", step]})
-    assert answer.status_code == 200
+    assert answer.status_code == 400  # no such event: refused, and shown escaped
     assert step not in answer.text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in answer.text

@@ -15,14 +15,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from journeylens.analyses import inputs
+from journeylens.analyses.errors import AnalysisError as AnalysisError  # re-exported
+from journeylens.analyses.errors import InputError
+from journeylens.analyses.inputs import naive_utc as naive_utc  # re-exported
+from journeylens.analyses.inputs import parse_duration as parse_duration  # re-exported
 
 # What the business does to a customer, or a system reports about them: not something the
 # customer did (behaviour.py). The default of config.toml's [activity] not_activity.
@@ -39,38 +53,68 @@ NOT_ACTIVITY = (
 )
 
 
-class AnalysisError(ValueError):
-    """A query that cannot be answered; the message says what to do instead."""
-
-
 class Query(BaseModel):
     """Base of every analysis query: frozen, unknown fields refused."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> Query:
-        """Validate user input, turning pydantic's errors into one readable AnalysisError."""
+    def parse(cls, data: dict[str, Any], *, today: date | None = None) -> Query:
+        """Validate user input, turning pydantic's errors into one readable AnalysisError.
+
+        ``today`` (in the workspace time zone) is the day relative dates count from
+        (``yesterday``, ``-7d``); default: today in UTC by the system clock."""
         try:
-            return cls.model_validate(data)
+            return cls.model_validate(data, context={"today": today})
         except ValidationError as error:
             raise AnalysisError(readable(error)) from None
 
+    def named_events(self) -> list[tuple[str, str]]:
+        """The event names the user typed, as ``(where, name)`` (``("step 2", "Buy")``):
+        what ``inputs.check_events`` looks up before the query runs."""
+        return []
+
+
+DATE_HELP = "2026-03-01, 2026-03-01T09:30, today, yesterday, -7d or -2w"
+
 
 class DateRange(BaseModel):
-    """``date_from`` (inclusive) and ``date_to`` (exclusive), UTC; naive values are UTC."""
+    """``date_from`` (inclusive) and ``date_to`` (exclusive), UTC; naive values are UTC.
+
+    Text is read by ``inputs.parse_time`` (relative dates count from the ``today`` of the
+    validation context); a range whose start is after its end is refused."""
 
     date_from: datetime | None = Field(
-        None, description="On or after this time (UTC).", json_schema_extra={"cli": "--from"}
+        None,
+        description=f"On or after this date or time (UTC): {DATE_HELP}.",
+        json_schema_extra={"cli": "--from"},
     )
     date_to: datetime | None = Field(
-        None, description="Before this time (UTC).", json_schema_extra={"cli": "--to"}
+        None,
+        description=f"Before this date or time (UTC), not included: {DATE_HELP}.",
+        json_schema_extra={"cli": "--to"},
     )
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _typed(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime.combine(value, time())
+        if not isinstance(value, str):
+            return value
+        today = (info.context or {}).get("today") or inputs.today()
+        what = "from" if info.field_name == "date_from" else "to"
+        return inputs.parse_time(value, today=today, what=what)
 
     @field_validator("date_from", "date_to", mode="after")
     @classmethod
     def _naive_utc(cls, value: datetime | None) -> datetime | None:
         return naive_utc(value)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Any:
+        inputs.check_range(self.date_from, self.date_to)
+        return self
 
 
 class AsOf(BaseModel):
@@ -86,13 +130,6 @@ class AsOf(BaseModel):
     @classmethod
     def _naive_utc(cls, value: datetime | None) -> datetime | None:
         return naive_utc(value)
-
-
-def naive_utc(value: datetime | None) -> datetime | None:
-    """Naive UTC (how timestamps are stored) from any datetime; naive values are UTC already."""
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 class Result(BaseModel):
@@ -190,27 +227,14 @@ class Analysis:
         return self.heading or self.name.replace("_", " ").capitalize()
 
 
-def parse_duration(text: str | timedelta | None, *, what: str = "Window") -> timedelta | None:
-    """``14d``, ``36h``, ``90m``, ``30s``, ``2w``; ``none`` (or None) means unlimited."""
-    if text is None or isinstance(text, timedelta):
-        return text
-    cleaned = str(text).strip().lower()
-    if cleaned in ("none", "unlimited", ""):
-        return None
-    value, unit = cleaned[:-1], cleaned[-1:]
-    units = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
-    try:
-        amount = float(value)
-    except ValueError:
-        amount = -1
-    if unit not in units or amount <= 0:
-        raise AnalysisError(f"{what} {text!r}: write a number and w/d/h/m/s (e.g. 14d), or none.")
-    return timedelta(**{units[unit]: amount})
-
-
 def readable(error: ValidationError) -> str:
+    """One line from pydantic's errors: ``field: message``, or an InputError's message alone
+    (it names the input itself)."""
     parts = []
     for item in error.errors():
+        if isinstance(item.get("ctx", {}).get("error"), InputError):
+            parts.append(str(item["ctx"]["error"]))
+            continue
         where = ".".join(str(p) for p in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)

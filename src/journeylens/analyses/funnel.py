@@ -184,6 +184,13 @@ class FunnelQuery(Query, DateRange):
             raise ValueError("Nobody drops at step 1; ask for dropped persons at step 2 or later.")
         return self
 
+    def named_events(self) -> list[tuple[str, str]]:
+        steps = [(f"step {k}", e) for k, s in enumerate(self.steps, 1) for e in s.events]
+        excluded = [
+            (f"exclusion {k}", e) for k, x in enumerate(self.exclusions, 1) for e in x.events
+        ]
+        return steps + excluded
+
 
 class StepResult(BaseModel):
     name: str

@@ -47,6 +47,9 @@ class LifecycleQuery(Query, DateRange, AsOf):
     )
     period: Period = Field("week", description="Period, cut in the workspace time zone.")
 
+    def named_events(self) -> list[tuple[str, str]]:
+        return [(f"event {k}", e) for k, match in enumerate(self.events, 1) for e in match.events]
+
 
 class LifecyclePeriod(BaseModel):
     period_start: date

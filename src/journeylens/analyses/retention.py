@@ -73,6 +73,13 @@ class RetentionQuery(Query, DateRange, AsOf):
             property_parts(self.breakdown)
         return self
 
+    def named_events(self) -> list[tuple[str, str]]:
+        start = [("the start event", e) for e in (self.start.events if self.start else ())]
+        returns = [
+            (f"return event {k}", e) for k, r in enumerate(self.returns, 1) for e in r.events
+        ]
+        return start + returns
+
 
 class RetentionPeriod(BaseModel):
     period: int

@@ -50,6 +50,9 @@ class StickinessQuery(Query, DateRange, AsOf):
     def counted_unit(self) -> Unit:
         return self.unit or ("hour" if self.period == "day" else "day")
 
+    def named_events(self) -> list[tuple[str, str]]:
+        return [(f"event {k}", e) for k, match in enumerate(self.events, 1) for e in match.events]
+
 
 class StickinessCount(BaseModel):
     k: int

@@ -49,6 +49,14 @@ class TrendsQuery(Query, DateRange):
             property_parts(self.breakdown)
         return self
 
+    def named_events(self) -> list[tuple[str, str]]:
+        return [
+            (f"event {k}", name.strip())
+            for k, line in enumerate(self.events, 1)
+            for name in line.split("|")
+            if name.strip() not in ("", "*")
+        ]
+
 
 class TrendPoint(BaseModel):
     event: str

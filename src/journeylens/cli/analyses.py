@@ -17,7 +17,7 @@ import typer
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from journeylens.analyses import registry
+from journeylens.analyses import inputs, registry
 from journeylens.analyses.base import Analysis, AnalysisError
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, fail
 from journeylens.cli.tables import render_all
@@ -84,14 +84,16 @@ def emit(analysis: Analysis, rows: list[dict[str, Any]], data: dict[str, Any], f
 
 
 def _option_type(annotation: Any) -> Any:
-    """The CLI type of a query field: simple scalars as they are, lists as repeated text."""
+    """The CLI type of a query field: simple scalars as they are, lists as repeated text, and
+    dates as text, read by the query model as the API reads them (``analyses.inputs``:
+    ``yesterday``, ``-7d``) so both give the same message for a bad one."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType) and len(args) == 1:
         return _option_type(args[0])
     if origin in (list, tuple):
         return list[str]
-    if annotation in (bool, int, float, datetime):
+    if annotation in (bool, int, float):
         return annotation
     return str
 
@@ -131,8 +133,8 @@ def _metavar(name: str, field: FieldInfo, kind: Any) -> str:
         return "|".join(choices)
     if kind in (int, float):
         return "N"
-    if kind is datetime:
-        return "TIME"
+    if kind is datetime or datetime in typing.get_args(field.annotation):
+        return "DATE"
     last = name.rsplit("_", 1)[-1].upper()
     return last.removesuffix("S") if kind == list[str] else last
 
@@ -268,7 +270,10 @@ def run_or_ask(analysis: Analysis, workspace: str, body: dict[str, Any]) -> dict
     """Run locally on a read-only workspace, or ask the server that owns it."""
     try:
         with Workspace.open(workspace, read_only=True) as ws:
-            return ws.analyse(analysis.name, **body).to_dict()
+            query = analysis.query.parse(body, today=inputs.today(ws.config.timezone))
+            tables = ws.tables
+            inputs.check_events(tables, query.named_events())  # as the HTTP API does
+            return analysis.run(tables, query).to_dict()
     except (AnalysisError, WorkspaceNotFoundError, WorkspaceConfigError) as error:
         raise fail(str(error)) from None
     except WorkspaceInUseError as error:

@@ -12,6 +12,7 @@ from journeylens.analyses import registry
 from journeylens.analyses.base import Analysis
 from journeylens.web import runs
 from journeylens.web.deps import CursorDep, ReaderKey, StateDep
+from journeylens.web.schemas import request_body
 from journeylens.workspace import workspace_status
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -72,19 +73,23 @@ def person(distinct_id: str, _: ReaderKey, cursor: CursorDep) -> dict[str, Any]:
 
 
 def _add_analysis_routes(analysis: Analysis) -> None:
-    """``POST /api/<path>`` (JSON body = the query) and ``GET /api/<path>?field=...``."""
+    """``POST /api/<path>`` (JSON body = the query) and ``GET /api/<path>?field=...``.
+
+    Both bodies are read by the query model's own parser (``runs.parse``), not by FastAPI, so
+    a bad value gets the message the CLI and the pages give (a 400), not a 422 listing
+    pydantic's locations; the OpenAPI spec still shows the query's schema."""
 
     def post(body: dict[str, Any], _: Any, state: Any) -> dict[str, Any]:
-        return runs.run(state, analysis, runs.parse(analysis, body))
+        return runs.run(state, analysis, runs.parse(analysis, body, state))
 
     def get(request: Request, _: Any, state: Any) -> dict[str, Any]:
         body = runs.body_from_params(analysis, request.query_params.multi_items())
-        return runs.run(state, analysis, runs.parse(analysis, body))
+        return runs.run(state, analysis, runs.parse(analysis, body, state))
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     post.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
-            inspect.Parameter("body", keyword, annotation=Annotated[analysis.query, Body()]),
+            inspect.Parameter("body", keyword, annotation=Annotated[dict[str, Any], Body()]),
             inspect.Parameter("_", keyword, annotation=ReaderKey),
             inspect.Parameter("state", keyword, annotation=StateDep),
         ]
@@ -98,7 +103,7 @@ def _add_analysis_routes(analysis: Analysis) -> None:
     )
     router.add_api_route(
         f"/{analysis.path}", post, methods=["POST"], summary=analysis.summary,
-        name=f"{analysis.name}_post",
+        name=f"{analysis.name}_post", openapi_extra=request_body(analysis.query),
     )  # fmt: skip
     router.add_api_route(
         f"/{analysis.path}", get, methods=["GET"], name=f"{analysis.name}_get",

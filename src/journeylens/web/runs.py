@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import ibis
 from fastapi import HTTPException
 
+from journeylens.analyses import inputs
 from journeylens.analyses.base import Analysis, AnalysisError, Tables
 from journeylens.web.state import ServerState
 
@@ -58,12 +60,18 @@ def body_from_params(analysis: Analysis, items: Iterable[tuple[str, str]]) -> di
     return body
 
 
-def parse(analysis: Analysis, body: Any) -> Any:
-    """The query model, or a 400 saying what is wrong with it."""
+def today(state: ServerState) -> date:
+    """Today in the workspace time zone: the day relative dates (``-7d``) count from."""
+    return inputs.today(state.workspace.config.timezone)
+
+
+def parse(analysis: Analysis, body: Any, state: ServerState | None = None) -> Any:
+    """The query model, or a 400 saying what is wrong with it; with ``state``, relative dates
+    count from today in the workspace time zone (else in UTC)."""
     if isinstance(body, analysis.query):
         return body
     try:
-        return analysis.query.parse(body)
+        return analysis.query.parse(body, today=today(state) if state else None)
     except AnalysisError as error:
         raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
 
@@ -80,9 +88,12 @@ def tables(state: ServerState, cursor: Any) -> Tables:
 
 
 def run(state: ServerState, analysis: Analysis, query: Any) -> dict[str, Any]:
-    """The analysis's JSON answer, or a 400 with its message for a query it cannot answer."""
+    """The analysis's JSON answer, or a 400 with its message for a query it cannot answer
+    (event names that no event has included: ``inputs.check_events``, as the CLI does)."""
     with state.cursor(caught_up=True) as cursor:
         try:
-            return analysis.run(tables(state, cursor), query).to_dict()
+            found = tables(state, cursor)
+            inputs.check_events(found, query.named_events())
+            return analysis.run(found, query).to_dict()
         except AnalysisError as error:
             raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None

@@ -13,20 +13,26 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2.utils import markupsafe
 
+from journeylens.analyses import inputs
 from journeylens.analyses.data_days import DEFAULT_DAYS
+from journeylens.analyses.errors import InputError
 from journeylens.store.users import User
 from journeylens.store.web_sessions import Session
+from journeylens.web import runs
 from journeylens.web.deps import StateDep, signed_in
 from journeylens.web.ui import i18n
+
+if TYPE_CHECKING:
+    from journeylens.web.state import ServerState
 
 _HERE = Path(__file__).parent
 env = Environment(
@@ -135,25 +141,35 @@ class Period:
         return Period(self.start - timedelta(days=days), self.start - timedelta(days=1), True)
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
+def _day(value: str | None, state: ServerState, what: str) -> date | None:
+    """A ``from``/``to`` of the URL read as the API reads it; a bad one is a 400 page."""
+    if not value:
         return None
+    try:
+        return inputs.parse_day(value, today=runs.today(state), what=what)
+    except InputError as error:
+        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
 
 
-def period_in(params: dict[str, str]) -> Period | None:
-    """The range a query string spells out with ``from`` and ``to``, if it does."""
-    start, end = _day(params.get("from")), _day(params.get("to"))
+def period_in(params: dict[str, str], state: ServerState) -> Period | None:
+    """The range a saved query string spells out with ``from`` and ``to``, if it does (and
+    reads; relative dates such as ``-7d`` count from today)."""
+    try:
+        start, end = _day(params.get("from"), state, "from"), _day(params.get("to"), state, "to")
+    except HTTPException:
+        return None
     return Period(start, end, True) if start and end and start <= end else None
 
 
 def period_of(request: Request, state: StateDep) -> Period:
     """The range in the URL; by default the 30 days up to the last busy day (``data_days``:
     one stray late event does not empty every default view)."""
-    start, end = _day(request.query_params.get("from")), _day(request.query_params.get("to"))
-    if start and end and start > end:
-        start, end = end, start
+    start = _day(request.query_params.get("from"), state, "from")
+    end = _day(request.query_params.get("to"), state, "to")
+    try:
+        inputs.check_range(start, end)
+    except InputError as error:
+        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
     days = state.data_days()
     busy = days.default_range(DEFAULT_DAYS, today=date.today()) if days.counts else None
     if not (start and end):

@@ -10,7 +10,6 @@ the step to ``/segments`` (``pages/segments.py``), which re-runs the funnel with
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date
 from typing import Any
@@ -21,7 +20,6 @@ from fastapi.responses import Response
 
 from journeylens.analyses import funnel, registry
 from journeylens.analyses.base import AnalysisError
-from journeylens.analyses.expr import split_event_text
 from journeylens.web import runs
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
@@ -66,22 +64,6 @@ def builder_state(request: Request) -> dict[str, Any]:
         "count_by": params.get("count_by") or "person",
         "breakdown": params.get("breakdown") or "",
     }
-
-
-def unseen_events(form: dict[str, Any], seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Events named by the steps or exclusions that the workspace has never seen (a typo
-    gives an empty step, not an error), each with the closest seen name when there is one."""
-    names = [e["event"] for e in seen]
-    if len(names) >= MAX_EVENT_NAMES:
-        return []  # the list is cut: an event missing from it may still exist
-    texts = [*form["steps"], *(_STEP_RANGE.sub("", e) for e in form["exclusions"])]
-    out: list[dict[str, Any]] = []
-    for text in texts:
-        for event in split_event_text(text)[0]:
-            if event not in names and all(u["event"] != event for u in out):
-                close = difflib.get_close_matches(event, names, n=1)
-                out.append({"event": event, "closest": close[0] if close else None})
-    return out
 
 
 def _message(error: HTTPException) -> str:
@@ -241,7 +223,6 @@ def funnels(request: Request, state: StateDep, viewer: ViewerDep, period: Period
         "result": None,
         "error": None,
     }
-    data["unseen_events"] = unseen_events(form, data["event_names"])
     status = 200
     if form["steps"]:
         try:

@@ -180,7 +180,7 @@ def pinned(state: ServerState, period: Period, language: str) -> list[dict[str, 
     out = []
     for insight in saved.pinned(state):
         items = parse_qsl(insight["query"], keep_blank_values=True)
-        own = period_in(dict(items)) or period
+        own = period_in(dict(items), state) or period
         module = importlib.import_module(f"journeylens.web.ui.pages.{insight['analysis']}")
         spec = module.pinned_chart(state, items, own, language)
         out.append(
