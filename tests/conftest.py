@@ -31,7 +31,7 @@ def cli(
         text=True,
         check=check,
         env={**os.environ, **(env or {})},
-        timeout=120,
+        timeout=600,
     )
 
 
@@ -50,7 +50,7 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = workspace.parent / f"server-{self.port}.log"
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 120.0) -> Server:
         log = self.log.open("ab")
         self.process = subprocess.Popen(
             [

@@ -70,7 +70,12 @@ class Tab:
 
     def goto(self, path: str) -> None:
         self.page.goto(self.base_url + path)
-        self.page.wait_for_load_state("networkidle")
+        self.ready()
+
+    def ready(self) -> None:
+        """Wait for the page's own readiness signal: ``app.js`` marks ``<html data-ready>``
+        once its charts are drawn and its controls bound (no network-idle guess, no sleep)."""
+        self.page.wait_for_selector("html[data-ready=true]", state="attached")
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -91,5 +96,6 @@ def sign_in(tab: Tab, name: str, password: str) -> None:
     tab.goto("/signin")
     tab.page.fill("input[name=name]", name)
     tab.page.fill("input[name=password]", password)
-    tab.page.click("form.signin button[type=submit]")
-    tab.page.wait_for_load_state("networkidle")
+    with tab.page.expect_navigation():
+        tab.page.click("form.signin button[type=submit]")
+    tab.ready()

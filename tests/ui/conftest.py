@@ -147,10 +147,17 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
+WAIT_MS = 180_000
+
+
 def open_tab(chromium: object, shop: Shop, user: tuple[str, str], viewport: dict | None = None):
     from tests.ui.browser import LAPTOP, Tab, sign_in
 
     context = chromium.new_context(viewport=viewport or LAPTOP, locale="en-US")
+    # Every wait is for a signal of the page's own (html[data-ready], data-drawn, a row); the
+    # limit only bounds a page that never sends it, generous enough for a loaded machine.
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(WAIT_MS)
     tab = Tab(context.new_page(), shop.url)
     tab.watch()
     sign_in(tab, *user)

@@ -26,7 +26,7 @@ def test_each_builder_draws_its_charts(tab, name, path, charts):
     tab.goto(path)
     for chart in charts:
         drawn = tab.page.locator(f'.chart[data-chart="{chart}"][data-drawn=true]')
-        drawn.wait_for(timeout=20_000)
+        drawn.wait_for()
         assert drawn.locator("svg").count() >= 1, chart
     assert tab.page.locator(".error").count() == 0
     tab.screenshot(name)
@@ -42,11 +42,11 @@ def test_the_trends_form_adds_an_event_and_keeps_its_state_in_the_url(tab):
     page.select_option("select[name=period]", "week")
     with page.expect_navigation():
         page.click("form.builder button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    tab.ready()
     query = parse_qs(urlparse(page.url).query)
     assert query["event"] == ["Product Viewed", "Order Completed", "Checkout Started"]
     assert query["period"] == ["week"] and query["from"] == ["2026-10-02"]
-    page.locator(".chart[data-drawn=true]").wait_for(timeout=20_000)
+    page.locator(".chart[data-drawn=true]").wait_for()
     legend = page.locator(".chart .legend").text_content()  # an SVG group
     assert "Checkout Started" in legend
 

@@ -23,7 +23,7 @@ def test_an_event_sent_to_the_collector_appears_on_the_live_page_without_reload(
 ):
     page = tab.page
     tab.goto("/data/live")
-    page.wait_for_selector("[data-live-status][data-state=live]", timeout=15_000)
+    page.wait_for_selector("[data-live-status][data-state=live]")
     page.evaluate("window.__same_page = true")  # gone if the page reloads
     total_before = int(page.inner_text("[data-live-total]").replace(",", ""))
     user, message_id = f"שירה-{uuid.uuid4().hex[:8]}", f"live-{uuid.uuid4().hex}"
@@ -34,7 +34,7 @@ def test_an_event_sent_to_the_collector_appears_on_the_live_page_without_reload(
     )
     assert answer.status_code == 200
 
-    row = page.wait_for_selector(f"tr[data-id='{message_id}']", timeout=15_000)
+    row = page.wait_for_selector(f"tr[data-id='{message_id}']")
     assert page.evaluate("window.__same_page") is True
     assert row.inner_text().split("\t")[1:4] == ["Order Completed", "track", user]
     # The new row is at the top and the counters moved on by (at least) this one event.
@@ -44,7 +44,6 @@ def test_an_event_sent_to_the_collector_appears_on_the_live_page_without_reload(
         "n => Number(document.querySelector('[data-live-total]').textContent"
         ".replace(/,/g, '')) > n",
         arg=total_before,
-        timeout=15_000,
     )
     assert page.locator("[data-live-minutes] .minute").count() == 30
     tab.screenshot("live")
@@ -72,7 +71,7 @@ def test_an_admin_creates_a_key_sees_it_once_and_revokes_it(tab):
     page.fill("form.key-create input[name=name]", name)
     with page.expect_navigation():
         page.click("form.key-create button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    tab.ready()
     secret = page.locator("pre.snippet.secret")
     assert secret.inner_text().startswith("jlw_")
     key_id = secret.get_attribute("data-key-id")
@@ -83,7 +82,7 @@ def test_an_admin_creates_a_key_sees_it_once_and_revokes_it(tab):
     page.once("dialog", lambda dialog: dialog.accept())  # "Revoke this key?"
     with page.expect_navigation():
         row.locator("button.danger").click()
-    page.wait_for_load_state("networkidle")
+    tab.ready()
     assert page.locator("pre.snippet.secret").count() == 0  # shown once only
     row = page.locator(f"tr[data-key-id='{key_id}']")
     assert "revoked" in (row.get_attribute("class") or "")

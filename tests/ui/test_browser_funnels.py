@@ -50,7 +50,7 @@ def test_a_funnel_is_built_by_clicking_and_its_numbers_equal_the_json_apis(tab, 
     page.select_option("select[name=order]", "sequential")
     with page.expect_navigation():
         page.click(".funnel-submit button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    tab.ready()
     page.wait_for_selector(".chart[data-drawn=true] svg")
 
     chosen = ["Product Viewed", "Product Added|Cart Viewed", "Order Completed"]
@@ -86,7 +86,7 @@ def test_a_segment_is_saved_from_a_drop_off(tab, shop):
     row.locator("input[name=name]").fill(name)
     with page.expect_navigation():
         row.locator("button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    tab.ready()
     assert "/segments/" in page.url
     assert page.locator("h1").inner_text() == name
     assert number(page.locator(".segment-summary .persons").inner_text()) == dropped
@@ -122,7 +122,7 @@ def test_an_insight_is_saved_from_the_funnel_page_and_pinned_to_the_overview(tab
     pinned = page.locator("a.card", has_text=name)
     with page.expect_navigation():
         pinned.click()
-    page.wait_for_load_state("networkidle")
+    tab.ready()
     query = parse_qs(urlparse(page.url).query)
     assert query["step"] == ["Product Viewed", "Order Completed"] and query["window"] == ["30d"]
     assert page.locator("tr[data-step]").count() == 2

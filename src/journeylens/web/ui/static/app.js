@@ -184,3 +184,9 @@ function liveStream() {
   window.addEventListener("pagehide", () => source.close());
 }
 document.addEventListener("DOMContentLoaded", liveStream);
+
+// Readiness: registered last, so it runs after every handler above has drawn the charts and
+// bound the controls. Tests (and anything else driving a page) wait for <html data-ready>.
+document.addEventListener("DOMContentLoaded", () => {
+  document.documentElement.dataset.ready = "true";
+});
