@@ -255,13 +255,17 @@ def stages(data: Data, title: str) -> list[View]:
         [
             Column("name", "stage", repeat=True),
             Column("reached", "reached", "count"),
+            Column("skipped_previous", "without previous", "count"),
             Column("current", "highest", "count"),
             Column("current_share", "share", "percent"),
         ],
         data["stages"],
         [
+            "Stages are not nested: each is reached by its own events, so a later stage can "
+            "have more persons than an earlier one; without previous: reached it but never "
+            "the stage before.",
             f"Highest: the persons for whom it is the highest stage reached; share: of all "
-            f"{data['persons']:,} persons."
+            f"{data['persons']:,} persons.",
         ],
     )
     transitions = View(
