@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from journeylens.web.ui import i18n
-from tests.ui.conftest import create_user, signed_in
+from tests.ui.conftest import CHINESE_ADMIN, signed_in
 
 UI = Path(i18n.__file__).parent
 KEY_USE = re.compile(r"""\b_\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']""")
@@ -59,7 +59,6 @@ MISSING_KEY = re.compile(r"\[[a-z][a-z0-9_]*\.[a-z0-9_.]+\]")
 NAV_LINK = re.compile(r'<nav class="sidebar".*?</nav>', re.S)
 HREF = re.compile(r'href="(/[^"?]*)')
 PROFILE_LINK = re.compile(r'href="(/customers/[0-9]+)[?"]')
-CHINESE_ADMIN = ("lin", "春眠不觉晓-处处闻啼鸟")
 # Attributes a reader sees (a tooltip, a placeholder) or hears (a screen reader).
 SEEN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 PLACEHOLDER = re.compile(r"%\{[^}]*\}|<extra>.*?</extra>|<br>|[:·]")
@@ -142,8 +141,6 @@ def english_only() -> set[str]:
 
 @pytest.fixture(scope="module")
 def chinese(shop):
-    done = create_user(shop.workspace, *CHINESE_ADMIN, "--role", "admin", "--language", "zh")
-    assert done.returncode == 0, done.stderr
     client = signed_in(shop, CHINESE_ADMIN)
     try:
         yield client
@@ -185,6 +182,8 @@ def test_every_page_in_chinese_shows_no_missing_key_and_no_english_ui_text(chine
         for chart in seen.charts:
             texts += chart_texts(json.loads(chart))
         for text in texts:
+            if "`" in text:  # the catalogues quote commands in backticks for ``| code``
+                problems.append(f"{path}: a backtick in {text!r}")
             if text in english:
                 problems.append(f"{path}: English UI text {text!r}")
             elif text in vocabulary:
