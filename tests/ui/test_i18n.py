@@ -45,6 +45,24 @@ def test_every_key_used_in_templates_and_pages_exists():
     assert not missing, f"keys used but not in locales/en: {missing}"
 
 
+def test_every_value_of_the_fixed_vocabularies_has_a_label():
+    from journeylens.analyses.stages import DEFAULT_MAPPING
+    from journeylens.importers.mapping import KINDS
+    from journeylens.ingest.normalize import CHANNELS, EVENT_TYPES
+
+    vocabularies = {
+        "channel": CHANNELS,
+        "event_type": EVENT_TYPES,
+        "import_kind": KINDS,
+        "stage": [stage.name for stage in DEFAULT_MAPPING.stages],
+    }
+    for language in i18n.LANGUAGES:
+        known = i18n.catalogue(language)
+        for kind, values in vocabularies.items():
+            missing = [v for v in values if f"value.{kind}.{v}" not in known]
+            assert not missing, f"{language}: no label for {kind} {missing}"
+
+
 def test_lookup_falls_back_to_english_then_shows_the_key():
     assert i18n.text("zh")("nav.overview") == "概览"
     assert i18n.text("xx")("nav.overview") == "Overview"
