@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+import numpy
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -79,6 +80,7 @@ def test_sessions_per_day(shop, engine):
     # durations: ann 0, bob 1500 and 0, cat 1800, dan 85200, eve 7200 and 0, fay 60, gus 0.
     assert first.avg_duration_seconds == pytest.approx(95760 / 9)
     assert first.median_duration_seconds == 60  # 0 0 0 0 [60] 1500 1800 7200 85200
+    assert first.single_event_sessions == 4  # ann, bob's second visit, eve's other one, gus
     # sessions with a page view: ann, bob ×2, cat, eve s1, fay, gus = 7, holding 10 pages.
     assert first.page_view_sessions == 7
     assert first.pages_per_session == pytest.approx(10 / 7)
@@ -176,3 +178,25 @@ def test_session_counts_are_consistent(tmp_path_factory, visits):
             assert p.persons <= p.sessions
     finally:
         journeys.close()
+
+
+def test_one_event_sessions_count_as_zero_in_the_median(tmp_path, engine):
+    # Three one-event visits and two longer ones (60 s, 120 s): durations 0 0 [0] 60 120.
+    journeys = Journeys(tmp_path / "ws")
+    journeys.send(
+        page(T0, "ann"),
+        page(T0, "bob"),
+        page(T0, "cat"),
+        page(T0, "dan"),
+        page(T0 + MINUTE, "dan"),
+        page(T0, "eve"),
+        page(T0 + 2 * MINUTE, "eve"),
+    )
+    try:
+        total = engine.run(journeys.ws, "sessions", period="total").periods[0]
+    finally:
+        journeys.close()
+    durations = [0, 0, 0, 60, 120]
+    assert total.single_event_sessions == 3
+    assert total.median_duration_seconds == numpy.median(durations) == 0
+    assert total.avg_duration_seconds == pytest.approx(numpy.mean(durations))  # 36 s

@@ -79,6 +79,21 @@ def test_current_stage_is_the_highest_reached(engine, shop):
     assert result.stages[1].current_share == pytest.approx(2 / 5)
 
 
+def test_stages_are_not_nested_and_say_who_skipped_the_one_before(engine, shop):
+    result = engine.run(shop, "stages")
+    reached = {s.name: s.reached for s in result.stages}
+    # Only ann read the blog before evaluating; bob (a pre-sale chat) and cat (a product view
+    # after buying) evaluated without ever reaching education: more evaluate than read.
+    assert (reached["education"], reached["evaluation"]) == (3, 3)
+    skipped = {s.name: s.skipped_previous for s in result.stages}
+    # education: ann, eve and fay all visited first; evaluation: bob and cat skipped
+    # education; purchase: ann and cat both evaluated (cat afterwards: ever counts);
+    # advocacy: ann bought.
+    assert skipped == {
+        "awareness": 0, "education": 0, "evaluation": 2, "purchase": 0, "advocacy": 0
+    }  # fmt: skip
+
+
 def test_transitions_convert_later_with_median_time(engine, shop):
     result = engine.run(shop, "stages")
     found = {(t.source, t.target): t for t in result.transitions}

@@ -131,3 +131,30 @@ def test_the_checkout_bug_shows_as_a_funnel_drop_off_on_its_platform(shop):
     # Documented: 2% of Android payments complete during the bug, about 80% elsewhere.
     assert rates[bug["library"]] < 0.25
     assert all(rate > 0.55 for library, rate in rates.items() if library != bug["library"])
+
+
+def test_the_progress_of_each_stage_says_its_unit(shop):
+    from pathlib import Path
+
+    from journeylens.cli.demo import amount
+
+    business, ws, _, path = shop
+    seen: dict[str, list[tuple[int, int | None, str]]] = {}
+    writer = Writer(ws.con).start()
+    try:
+        again = load(
+            business, path, writer, lambda *call: seen.setdefault(call[0], []).append(call[1:])
+        )
+    finally:
+        writer.stop()
+    assert set(seen) == {"contacts", "events", "orders", "feedback"}
+    # The files (CSV, JSON lines) count bytes read of their size; the SDK messages count rows.
+    for summary in again.imports:
+        done, total, unit = seen[summary.kind][-1]
+        assert unit == "bytes" and done == total == Path(summary.path).stat().st_size
+    assert {unit for _, _, unit in seen["events"]} == {"rows"}
+    assert {total for _, total, _ in seen["events"]} == {None}
+    # The bar's text: megabytes of a file, rows sent so far.
+    assert amount(1_200_000, 3_400_000, "bytes") == "1.2/3.4 MB"
+    assert amount(12_345, None, "rows") == "12,345 rows"
+    assert amount(5, 8, "rows") == "5/8 rows"

@@ -1,7 +1,7 @@
 """One small demo business served by a real ``journeylens serve`` process, for the UI tests.
 
 ``shop`` is loaded once per test session (``journeylens demo --customers 2000``), with an
-admin and a member created through ``journeylens users create`` (password on stdin) and a
+admin, a member and an admin who reads the UI in Chinese (``CHINESE_ADMIN``) created through ``journeylens users create`` (password on stdin) and a
 read key for the JSON API. ``signed_in(shop, user)`` gives an httpx client with a session
 cookie, signed in through the real form; ``form_token(page)`` reads a page's CSRF token.
 """
@@ -23,6 +23,7 @@ from tests.conftest import Server, cli, create_key
 
 DEMO_SEED, DEMO_CUSTOMERS = 11, 2000
 ADMIN, MEMBER = ("ada", "correct horse battery"), ("mei", "梅花香自苦寒来-2026")
+CHINESE_ADMIN = ("lin", "春眠不觉晓-处处闻啼鸟")  # an admin whose UI language is zh
 
 
 @dataclass
@@ -80,6 +81,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     for (name, password), role in ((ADMIN, "admin"), (MEMBER, "member")):
         done = create_user(workspace, name, password, "--role", role)
         assert done.returncode == 0, done.stderr
+    done = create_user(workspace, *CHINESE_ADMIN, "--role", "admin", "--language", "zh")
+    assert done.returncode == 0, done.stderr
     read_key, admin_key = create_key(workspace, "read"), create_key(workspace, "admin")
     server = Server(workspace).start(timeout=120)
     try:

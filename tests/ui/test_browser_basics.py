@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.ui.conftest import MEMBER, open_tab
@@ -60,6 +62,28 @@ def test_a_tablet_width_stacks_the_navigation_above_the_page(chromium, shop):
         assert nav["y"] + nav["height"] <= main["y"] + 1  # above, not beside
         assert main["width"] > TABLET["width"] * 0.9
         tab.screenshot("overview-tablet")
+    finally:
+        context.close()
+    assert not tab.errors, "\n".join(tab.errors)
+
+
+def test_chinese_charts_name_channels_in_chinese_and_read_dates_as_month_and_day(chromium, shop):
+    from journeylens.web.ui.i18n import labeller
+    from tests.ui.conftest import CHINESE_ADMIN
+
+    context, tab = open_tab(chromium, shop, CHINESE_ADMIN)
+    try:
+        page = tab.page
+        page.wait_for_selector(".chart[data-drawn=true]")
+        channels = page.locator("[data-chart=channel-events] .ytick text").all_text_contents()
+        assert labeller("zh")("channel", "web") == "网站" and "网站" in channels, channels
+        tab.goto("/trends")
+        page.wait_for_selector(".chart[data-drawn=true]")
+        ticks = page.locator(".chart[data-drawn=true] .xtick text").all_text_contents()
+        assert ticks, "the trend chart has no date ticks"
+        # plotly.js would write "Oct 4"; a Chinese page reads 10月4日.
+        assert all(re.fullmatch(r"\d{1,2}月\d{1,2}日(\s*\d{4})?", t) for t in ticks), ticks
+        tab.screenshot("trends-zh")
     finally:
         context.close()
     assert not tab.errors, "\n".join(tab.errors)

@@ -87,3 +87,28 @@ def test_an_admin_creates_a_key_sees_it_once_and_revokes_it(tab):
     row = page.locator(f"tr[data-key-id='{key_id}']")
     assert "revoked" in (row.get_attribute("class") or "")
     assert "Revoked" in row.inner_text() and row.locator("button").count() == 0
+
+
+def test_a_live_event_on_a_chinese_page_names_its_type_and_channel_in_chinese(
+    chromium, shop, write_key
+):
+    from tests.ui.conftest import CHINESE_ADMIN, open_tab
+
+    context, tab = open_tab(chromium, shop, CHINESE_ADMIN)
+    try:
+        page = tab.page
+        tab.goto("/data/live")
+        page.wait_for_selector("[data-live-status][data-state=live]", timeout=15_000)
+        user, message_id = f"li-{uuid.uuid4().hex[:8]}", f"live-{uuid.uuid4().hex}"
+        event = {
+            "type": "track", "event": "Order Completed", "userId": user,
+            "messageId": message_id, "properties": {"channel": "store"},
+        }  # fmt: skip
+        assert send(shop.url, write_key, event).status_code == 200
+        row = page.wait_for_selector(f"tr[data-id='{message_id}']", timeout=15_000)
+        cells = row.inner_text().split("\t")
+        # track → 行为, store → 门店 (locales/zh/values.json), as the rendered rows say them.
+        assert cells[1:5] == ["Order Completed", "行为", user, "门店"], cells
+    finally:
+        context.close()
+    assert not tab.errors, "\n".join(tab.errors)

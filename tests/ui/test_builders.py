@@ -405,11 +405,14 @@ def test_stages_with_a_mapping_show_stage_counts_and_conversion(admin, journeys)
     assert answer.status_code == 200
     stages = re.findall(
         r'<tr data-stage="(\w+)"><td dir="auto">\w+</td><td class="num">([^<]*)</td>'
+        r'<td class="num skipped">([^<]*)</td>'
         r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td>',
         answer.text,
     )
-    # Both browsed, ann paid: browsed is ben's stage now, paid is ann's.
-    assert stages == [("browsed", "2", "1", "50.0%"), ("paid", "1", "1", "50.0%")]
+    # Both browsed, ann paid (having browsed: nobody skipped a stage): browsed is ben's
+    # stage now, paid is ann's. The lowest stage has no stage before it to skip.
+    assert stages == [("browsed", "2", "–", "1", "50.0%"), ("paid", "1", "0", "1", "50.0%")]
+    assert "Stages are not nested" in answer.text
     row = re.search(r'<tr data-source="browsed" data-target="paid">(.*?)</tr>', answer.text, re.S)
     numbers = [
         t.strip()

@@ -7,14 +7,14 @@ expected values come from the journey written here, not from the demo's randomne
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from journeylens.profiles import SEARCH_PAGE_SIZE, TIMELINE_PAGE_SIZE, local_time
-from tests.ui.conftest import ADMIN, MEMBER, signed_in
+from journeylens.profiles import SEARCH_PAGE_SIZE, TIMELINE_PAGE_SIZE, display_name, local_time
+from tests.ui.conftest import ADMIN, CHINESE_ADMIN, MEMBER, signed_in
 from tests.ui.customer_journeys import Customer, send
 
 
@@ -290,3 +290,82 @@ def test_stored_markup_is_escaped_in_the_page_and_kept_as_is_in_the_twin(admin, 
     assert f'<p class="feedback-text" dir="auto" lang="he">{escaped}</p>' in html
     twin = admin.get(f"/customers/{person_id}", params={"format": "json"}).json()
     assert twin["feedback"]["items"][0]["text"] == review
+
+
+def test_a_chinese_name_is_shown_family_name_first(shop, admin):
+    # 董建华 sent the Segment way, given and family name apart: stored as "建华 董"
+    # (first + last), written 董建华 everywhere the customer is named, in either language.
+    dong = Customer()
+    send(
+        shop, [dong.identify("2026-06-05T09:00:00Z", name=None, first_name="建华", last_name="董")]
+    )
+    person_id = profile_id(admin, dong.user_id)
+    found = admin.get("/customers", params={"q": dong.user_id, "format": "json"}).json()
+    assert found["customers"][0]["display_name"] == "董建华"
+    assert "董建华" in admin.get("/customers", params={"q": dong.user_id}).text
+    profile = admin.get(f"/customers/{person_id}", params={"format": "json"}).json()
+    assert profile["person"]["display_name"] == "董建华"
+    chinese = signed_in(shop, CHINESE_ADMIN)
+    try:
+        html = chinese.get(f"/customers/{person_id}").text
+    finally:
+        chinese.close()
+    assert '<h1><bdi dir="auto">董建华</bdi></h1>' in html
+    assert "建华 董" not in html
+    # A name the customer wrote themselves stays as written, and so does a Latin one.
+    assert display_name("Jianhua Dong", "建华", "董") == "Jianhua Dong"
+    assert display_name(None, "Orla", "Pemberton") is None  # the page falls back to name
+    assert display_name("Orla Pemberton", "Orla", "Pemberton") == "Orla Pemberton"
+
+
+def test_linked_identities_show_when_they_were_linked_not_when_they_were_loaded(shop, admin):
+    # A visitor browses anonymously on 1 May, identifies on 2 May (user id, device id,
+    # email and phone linked then), and gives a second email on 10 May; all loaded today.
+    paul = Customer()
+    second_email = f"paul.{paul.token}@work.example"
+    send(
+        shop,
+        [
+            paul.page(1, "Home", "2026-05-01T08:00:00Z", "/"),
+            paul.identify("2026-05-02T09:00:00Z"),
+            {
+                "type": "identify", "userId": paul.user_id, "messageId": f"{paul.token}-again",
+                "timestamp": "2026-05-10T12:00:00Z", "traits": {"email": second_email},
+            },
+        ],
+    )  # fmt: skip
+    person_id = profile_id(admin, paul.user_id)
+    data = admin.get(f"/customers/{person_id}", params={"format": "json"}).json()
+    linked = {
+        i["distinct_id"]: (datetime.fromisoformat(i["linked_at"]).astimezone(UTC), i["linked_by"])
+        for i in data["identities"]
+    }
+    identified = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
+    assert linked[paul.user_id] == (identified, "event")
+    assert linked[paul.anonymous_id] == (identified, "event")  # not its first page view
+    assert linked[f"email:{paul.email.lower()}"] == (identified, "event")
+    assert linked[f"phone:{paul.phone_digits}"] == (identified, "event")
+    assert linked[f"email:{second_email}"] == (datetime(2026, 5, 10, 12, 0, tzinfo=UTC), "event")
+    recorded = {datetime.fromisoformat(i["recorded_at"]).date() for i in data["identities"]}
+    assert recorded.isdisjoint({date(2026, 5, 1), date(2026, 5, 2), date(2026, 5, 10)})
+    html = admin.get(f"/customers/{person_id}").text
+    shown = re.findall(r'data-linked-by="event"><time datetime="([^"]+)"', html)
+    assert sorted(datetime.fromisoformat(t).astimezone(UTC) for t in shown) == sorted(
+        at for at, _ in linked.values()
+    )
+
+
+def test_customer_pages_say_they_are_not_limited_to_the_date_range(admin, known):
+    person_id = profile_id(admin, known.user_id)
+    # Orla's June orders and reviews show whatever range the URL carries.
+    ranged = {"from": "2026-10-01", "to": "2026-10-31"}
+    for path in ("/customers", f"/customers/{person_id}"):
+        html = admin.get(path, params=ranged).text
+        assert (
+            '<p class="period period-note hint" data-ignores-range>This page is not limited to a date range.</p>'
+            in html
+        ), path
+        assert 'type="date" name="from"' not in html, path  # no picker that would do nothing
+    html = admin.get(f"/customers/{person_id}", params=ranged).text
+    assert f"ord-{known.token}" in html and "Fast delivery, lovely screen." in html
+    assert 'type="date" name="from"' in admin.get("/trends", params=ranged).text  # ranged

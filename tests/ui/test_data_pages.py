@@ -222,7 +222,7 @@ def test_the_stream_and_the_pages_refuse_anonymous_visitors(shop):
 
 
 # ---- keys ------------------------------------------------------------------------------
-SECRET = re.compile(r'<pre class="snippet secret" data-key-id="(\w+)">(jlw_[\w-]+)</pre>')
+SECRET = re.compile(r'<pre class="snippet secret" data-key-id="(\w+)">(jl[wra]_[\w-]+)</pre>')
 
 
 def test_an_admin_creates_a_write_key_sees_it_once_and_revokes_it(shop, admin):
@@ -257,6 +257,26 @@ def test_an_admin_creates_a_write_key_sees_it_once_and_revokes_it(shop, admin):
     assert admin.post("/data/keys/nosuchkey/revoke", data={"csrf_token": token}).status_code == 404
     odd = admin.post("/data/keys", data={"csrf_token": token, "name": "x", "kind": "root"})
     assert odd.status_code == 400
+
+
+def test_an_admin_key_created_on_the_page_opens_what_needs_an_admin(shop, admin):
+    page = admin.get("/data/keys")
+    name = fresh_id("Deploy bot")
+    created = admin.post(
+        "/data/keys", data={"csrf_token": form_token(page.text), "name": name, "kind": "admin"}
+    )
+    assert created.status_code == 303
+    key_id, secret = SECRET.search(admin.get("/data/keys").text).groups()
+    assert secret.startswith("jla_")
+    listed = {k["key_id"]: k for k in admin.get("/data/keys?format=json").json()["keys"]}
+    assert (listed[key_id]["name"], listed[key_id]["kind"]) == (name, "admin")
+    # The OpenAPI spec needs an admin key: the new one opens it, a read key is refused.
+    spec = httpx.get(shop.url + "/openapi.json", headers={"Authorization": f"Bearer {secret}"})
+    assert spec.status_code == 200 and "paths" in spec.json()
+    read = httpx.get(
+        shop.url + "/openapi.json", headers={"Authorization": f"Bearer {shop.read_key}"}
+    )
+    assert read.status_code == 401 and "needs an admin key" in read.text
 
 
 def test_a_member_sees_the_keys_without_secrets_and_cannot_change_them(shop, member):

@@ -175,3 +175,14 @@ def _api_routes(routes, prefix=""):
             yield from _api_routes(
                 route.original_router.routes, prefix + route.include_context.prefix
             )
+
+
+def test_the_sign_in_hint_shows_the_command_as_code_not_in_backticks(shop):
+    for language, command in (
+        ("en", "journeylens users create NAME"),
+        ("zh", "journeylens users create 用户名"),
+    ):
+        page = httpx.get(shop.url + "/signin", headers={"Accept-Language": language}, timeout=30)
+        assert page.status_code == 200
+        assert f"<code>{command}</code>" in page.text, language
+        assert "`" not in page.text, language

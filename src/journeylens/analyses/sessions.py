@@ -13,7 +13,9 @@ gives one row per session with its duration, events, page views and whether it b
 
 The ``sessions`` analysis (``journeylens sessions``, ``/api/sessions``) summarises them per
 day/week/month of the session start: sessions, persons, mean and median duration (dwell
-time: last event − first event, so a one-event session lasts 0 s), pages per session and
+time: last event − first event, so a one-event session lasts 0 s and counts in both: the
+median is 0 s whenever more than half of the sessions had one event, and
+``single_event_sessions`` says how many did), pages per session and
 bounce rate — both over the sessions with at least one page view, since a session of only
 track calls (an e-mail opened, a server-side event) has no pages to count or bounce from.
 """
@@ -291,7 +293,8 @@ class SessionPeriod(BaseModel):
     sessions: int
     persons: int
     avg_duration_seconds: float | None
-    median_duration_seconds: float | None
+    median_duration_seconds: float | None  # one-event sessions count, as 0 s
+    single_event_sessions: int = 0
     page_view_sessions: int
     pages_per_session: float | None
     bounces: int
@@ -371,6 +374,7 @@ def session_metrics(sessions: ir.Table) -> dict[str, ir.Value]:
         persons=sessions.person_id.nunique(),
         avg_duration_seconds=sessions.duration_seconds.mean(),
         median_duration_seconds=sessions.duration_seconds.cast("float64").median(),
+        single_event_sessions=(sessions.events == 1).cast("int64").sum(),
         page_view_sessions=(sessions.page_views > 0).cast("int64").sum(),
         page_views=sessions.page_views.sum(),
         bounces=sessions.bounced.cast("int64").sum(),
@@ -389,6 +393,7 @@ def period_of(row: dict[str, Any]) -> SessionPeriod:
         persons=int(row["persons"] or 0),
         avg_duration_seconds=number(row["avg_duration_seconds"]),
         median_duration_seconds=number(row["median_duration_seconds"]),
+        single_event_sessions=int(row["single_event_sessions"] or 0),
         page_view_sessions=with_pages,
         pages_per_session=(number(row["page_views"]) or 0) / with_pages if with_pages else None,
         bounces=int(row["bounces"] or 0),

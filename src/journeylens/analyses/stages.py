@@ -11,6 +11,10 @@ Semantics:
   workspace, else the default.
 * **Reaching a stage.** A person reaches a stage at their first matching behavioural event
   before ``date_to``; stages are cumulative, so history before ``date_from`` counts.
+* **Stages are not nested.** Each stage is reached by its own events only, so a person can
+  reach evaluation (a product view) without ever reading the blog (education): ``reached``
+  may grow from one stage to the next. ``skipped_previous`` counts, per stage, the persons
+  who reached it without ever reaching the stage before it.
 * **Current stage** is the *highest* stage reached (not the latest event's stage: every
   page view is awareness, so "latest" would send buyers back to awareness on each visit).
 * **Distribution over time.** Per period (day/week/month in the workspace time zone, from
@@ -162,7 +166,8 @@ class StagesQuery(Query, DateRange):
 
 class StageResult(BaseModel):
     name: str
-    reached: int  # persons who ever reached it
+    reached: int  # persons who ever reached it (by its own events: stages are not nested)
+    skipped_previous: int = 0  # of those, the persons who never reached the stage before
     current: int  # persons for whom it is the highest stage reached
     current_share: float
 
@@ -228,6 +233,9 @@ def summarise(people: ir.Table, count: int) -> ir.Table:
         reached = people[f"reached_{i}"]
         metrics[f"reached_{i}"] = reached.notnull().cast("int64").sum()
         metrics[f"current_{i}"] = (people.current == i).cast("int64").sum()
+        if i > 0:
+            skipped = reached.notnull() & people[f"reached_{i - 1}"].isnull()
+            metrics[f"skipped_{i}"] = skipped.cast("int64").sum()
         if i + 1 < count:
             following = people[f"reached_{i + 1}"]
             converted = (following >= reached).fill_null(False)
@@ -275,6 +283,7 @@ def run(tables: Tables, query: StagesQuery) -> StagesResult:
         StageResult(
             name=name,
             reached=int(row[f"reached_{i}"] or 0),
+            skipped_previous=int(row[f"skipped_{i}"] or 0) if i else 0,
             current=int(row[f"current_{i}"] or 0),
             current_share=int(row[f"current_{i}"] or 0) / persons if persons else 0.0,
         )

@@ -197,7 +197,9 @@ def sessions(data: Data, title: str) -> list[View]:
         keys.insert(1, "breakdown")
     note = (
         "Pages per session and bounce rate count the sessions with pages; a session's duration "
-        "runs from its first event to its last (0 s for one event)."
+        "runs from its first event to its last, so a one-event session lasts 0 s and counts in "
+        "the mean and the median (0 s when more than half had one event; "
+        "single_event_sessions in --format json)."
     )
     return [View(title, [COLUMNS[k] for k in keys], data["periods"], [note])]
 
@@ -253,13 +255,17 @@ def stages(data: Data, title: str) -> list[View]:
         [
             Column("name", "stage", repeat=True),
             Column("reached", "reached", "count"),
+            Column("skipped_previous", "without previous", "count"),
             Column("current", "highest", "count"),
             Column("current_share", "share", "percent"),
         ],
         data["stages"],
         [
+            "Stages are not nested: each is reached by its own events, so a later stage can "
+            "have more persons than an earlier one; without previous: reached it but never "
+            "the stage before.",
             f"Highest: the persons for whom it is the highest stage reached; share: of all "
-            f"{data['persons']:,} persons."
+            f"{data['persons']:,} persons.",
         ],
     )
     transitions = View(

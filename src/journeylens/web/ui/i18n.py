@@ -59,6 +59,21 @@ def labeller(language: str) -> Callable[[str, object], str]:
     return label
 
 
+def vocabulary(language: str, *kinds: str) -> dict[str, dict[str, str]]:
+    """Every known value of each of ``kinds`` with its label, for a script that labels
+    values arriving after the page (``{"channel": {"web": "网站", ...}}``)."""
+    lookup = text(language)
+    english = catalogue(DEFAULT)
+    return {
+        kind: {
+            key.removeprefix(f"value.{kind}."): lookup(key)
+            for key in english
+            if key.startswith(f"value.{kind}.")
+        }
+        for kind in kinds
+    }
+
+
 def choose(accept_language: str | None) -> str:
     """The UI language for a visitor who is not signed in, from ``Accept-Language``."""
     for part in (accept_language or "").split(","):

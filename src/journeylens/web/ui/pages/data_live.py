@@ -36,7 +36,8 @@ from starlette.concurrency import run_in_threadpool
 
 from journeylens.ingest.normalize import utc_now
 from journeylens.web.deps import CursorDep, StateDep
-from journeylens.web.ui.render import ViewerDep, json_default, page
+from journeylens.web.ui import i18n
+from journeylens.web.ui.render import ViewerDep, json_default, language_of, page
 
 router = APIRouter(include_in_schema=False)
 
@@ -219,4 +220,5 @@ def live(request: Request, viewer: ViewerDep, cursor: CursorDep) -> Response:
         viewer=viewer,
         busiest=max((m["events"] for m in minutes), default=0),
         base_url=str(request.base_url).rstrip("/"),
+        labels=_json(i18n.vocabulary(language_of(request, viewer), "channel", "event_type")),
     )

@@ -109,7 +109,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // Data pages (live events): <section data-live-stream="URL"> opens a server-sent event
 // stream; each message is one new event (JSON), added at the top of [data-live-rows] (text
-// only, never HTML), and "counts" messages redraw the per-minute bars [data-live-minutes].
+// only, never HTML; channels and event types labelled from data-labels), and "counts" messages redraw the per-minute bars [data-live-minutes].
 function liveStream() {
   const root = document.querySelector("[data-live-stream]");
   if (!root || !window.EventSource) return;
@@ -128,6 +128,9 @@ function liveStream() {
     if (className) td.className = className;
     return td;
   };
+  // Channels and event types in the page's language ({"channel": {"web": "网站"}}).
+  const labels = JSON.parse(root.dataset.labels || "{}");
+  const labelled = (kind, value) => (labels[kind] || {})[value] ?? value;
   let fresh = 0;
   const source = new EventSource(root.dataset.liveStream);
   source.addEventListener("open", () => setStatus("live"));
@@ -143,8 +146,9 @@ function liveStream() {
     tr.className = "fresh";
     tr.append(
       cell(String(event.received_at).replace("T", " ").slice(0, 19), "when"),
-      cell(event.event || event.type), cell(event.type),
-      cell(event.user_id || event.anonymous_id), cell(event.channel), cell(event.source));
+      cell(event.event || event.type), cell(labelled("event_type", event.type)),
+      cell(event.user_id || event.anonymous_id), cell(labelled("channel", event.channel)),
+      cell(event.source));
     rows.prepend(tr);
     while (rows.children.length > 200) rows.lastElementChild.remove();
     rows.closest("table").hidden = false;
