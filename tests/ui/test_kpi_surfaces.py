@@ -193,6 +193,12 @@ def test_the_trends_kpi_table_is_the_same_table(world, admin):
     data = admin.get("/trends", params={**PAGE_RANGE, "format": "json"}).json()
     assert comparable(data) == comparable(world.python)
     assert_the_hand_worked_numbers(data)
+    kinds = {(k["name"], k["unit"]): k["kind"] for k in data["kpis"]}
+    for name in ("revenue", "gross_revenue", "refunds", "average_order_value"):
+        assert kinds[(name, "USD")] == kinds[(name, "EUR")] == "money", (
+            name
+        )  # shown with 2 decimals
+    assert kinds[("refunded_orders", "orders")] == "count"
 
 
 def test_the_customer_360_counts_orders_and_money_the_same_way(world, admin):

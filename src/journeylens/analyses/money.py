@@ -34,6 +34,8 @@ from journeylens.analyses.base import Tables, number
 from journeylens.analyses.expr import in_range, period_start
 
 REFUNDED = "refunded"  # orders.status once an Order Refunded names the order
+# The KPIs in money, one row per currency (kpis.py): pages show them with their currency.
+IN_MONEY = ("revenue", "gross_revenue", "refunds", "average_order_value")
 
 
 @dataclass(frozen=True)
