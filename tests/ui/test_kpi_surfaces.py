@@ -26,6 +26,7 @@ all did nothing in R's last 30 days: 1. The previous range (2 May – 1 June) ha
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -199,6 +200,10 @@ def test_the_trends_kpi_table_is_the_same_table(world, admin):
             name
         )  # shown with 2 decimals
     assert kinds[("refunded_orders", "orders")] == "count"
+    # More refunds than before (110 USD against none) reads as a change for the worse.
+    html = admin.get("/trends", params=PAGE_RANGE).text
+    row = re.search(r'<tr data-kpi="refunds" data-unit="USD">.*?</tr>', html, re.DOTALL).group(0)
+    assert '<span class="down">' in row and "+110.00" in row
 
 
 def test_the_customer_360_counts_orders_and_money_the_same_way(world, admin):
