@@ -3,8 +3,9 @@
 ``search`` finds persons by id (person id, or any distinct id / user id, exactly), email or
 name (case-insensitive substring) or phone (its digits, as a substring of the stored
 number's digits). ``profile`` gathers one person: traits, linked identities, events per
-channel, a page of the timeline (newest first), orders with their items, feedback with its
-text and the segments they are in. Every query takes bound parameters only.
+channel, a page of the timeline (newest first), orders with their items and their totals
+(``analyses/money.py``: revenue net of refunds, gross and refunds per currency), feedback with
+its text and the segments they are in. Every query takes bound parameters only.
 
 Times are stored as UTC wall-clock time; here they come back as aware datetimes in the
 workspace's time zone, so the page and its JSON twin show the shop's own clock.
@@ -18,8 +19,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
+import ibis
 import orjson
 
+from journeylens.analyses import money
+from journeylens.analyses.base import Tables
 from journeylens.store.sql import dicts
 
 SEARCH_PAGE_SIZE = 25
@@ -351,7 +355,7 @@ def timeline(
     }
 
 
-def orders(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any]:
+def orders(cursor: Cursor, person_id: int, zone: ZoneInfo, currency: str = "USD") -> dict[str, Any]:
     counted = cursor.execute(
         "SELECT count(*) FROM orders WHERE person_id = ?", [person_id]
     ).fetchone()
@@ -372,20 +376,22 @@ def orders(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any]:
             )
         ):
             items.setdefault(item.pop("order_id"), []).append(item)
-    totals: dict[str, float] = {}
-    for row in dicts(
-        cursor.execute(
-            "SELECT coalesce(currency, '') AS currency, sum(revenue) AS revenue FROM orders"
-            " WHERE person_id = ? AND status = 'completed' AND revenue IS NOT NULL"
-            " GROUP BY ALL ORDER BY currency",
-            [person_id],
-        )
-    ):
-        totals[row["currency"]] = row["revenue"]
+    # The whole history, counted as every surface counts it (analyses/money.py): every order,
+    # refunded ones included; revenue net of refunds, beside gross and refunds.
+    tables = Tables(ibis.duckdb.from_connection(cursor), currency=currency)
+    by_currency = money.totals(tables, person_id=person_id)
+    priced = {c: m for c, m in by_currency.items() if m.priced_orders}
     for row in found:
         row["ordered_at"] = local_time(row["ordered_at"], zone)
         row["items"] = items.get(row["order_id"], [])
-    return {"total": int(counted[0]) if counted else 0, "revenue": totals, "orders": found}
+    return {
+        "total": int(counted[0]) if counted else 0,
+        "refunded": sum(m.refunded_orders for m in by_currency.values()),
+        "revenue": {c: m.revenue for c, m in priced.items()},
+        "gross_revenue": {c: m.gross_revenue for c, m in priced.items()},
+        "refunds": {c: m.refunds for c, m in priced.items()},
+        "orders": found,
+    }
 
 
 def feedback(cursor: Cursor, person_id: int, zone: ZoneInfo) -> dict[str, Any]:
@@ -423,8 +429,10 @@ def profile(
     *,
     page: int = 1,
     channel: str | None = None,
+    currency: str = "USD",
 ) -> dict[str, Any] | None:
-    """Everything the 360° page shows about one person, or ``None`` if there is no such one."""
+    """Everything the 360° page shows about one person, or ``None`` if there is no such one;
+    ``currency`` is the workspace's, for orders that name none."""
     found = person(cursor, person_id, zone)
     if found is None:
         return None
@@ -433,7 +441,7 @@ def profile(
         "identities": identities(cursor, person_id, zone),
         "channels": channel_mix(cursor, person_id),
         "timeline": timeline(cursor, person_id, zone, page=page, channel=channel),
-        "orders": orders(cursor, person_id, zone),
+        "orders": orders(cursor, person_id, zone, currency),
         "feedback": feedback(cursor, person_id, zone),
         "segments": segments(cursor, person_id),
     }

@@ -25,9 +25,13 @@ def page(moment: datetime, user: str) -> dict:
     return {"type": "page", "userId": user, "name": "Home", "timestamp": moment.isoformat() + "Z"}
 
 
-def order(moment: datetime, user: str, revenue: float, currency: str = "USD") -> dict:
-    return at(moment, user, "Order Completed",
-              properties={"revenue": revenue, "currency": currency})  # fmt: skip
+def order(
+    moment: datetime, user: str, revenue: float, currency: str = "USD", order_id: str | None = None
+) -> dict:
+    properties = {"revenue": revenue, "currency": currency}
+    if order_id is not None:
+        properties["order_id"] = order_id
+    return at(moment, user, "Order Completed", properties=properties)
 
 
 def nps(moment: datetime, user: str, score: int) -> dict:
@@ -142,6 +146,24 @@ def test_sessions_and_support(dashboard):
     assert value(dashboard, "support_contacts_per_customer") == pytest.approx(2 / 5)
 
 
+def test_revenue_is_net_of_refunds_counted_at_the_order_date(tmp_path, engine):
+    journeys = Journeys(tmp_path / "ws")
+    try:
+        journeys.send(order(when(11), "hal", 60, order_id="h1"),
+                      order(when(12), "hal", 40, order_id="h2"))  # fmt: skip
+        # h1 is refunded on 20 March, after R: the refund still counts in R, at h1's date.
+        journeys.send(at(when(20), "hal", "Order Refunded", properties={"order_id": "h1"}))
+        result = engine.run(journeys.ws, "kpis", date_from=R_FROM, date_to=R_TO, compare=False)
+    finally:
+        journeys.close()
+    assert value(result, "gross_revenue", "USD") == 100
+    assert value(result, "refunds", "USD") == 60
+    assert value(result, "revenue", "USD") == 40
+    assert (value(result, "orders"), value(result, "refunded_orders")) == (2, 1)
+    assert value(result, "average_order_value", "USD") == 50  # gross ÷ the orders placed
+    assert value(result, "purchase_frequency") == 2  # a refunded order is still an order
+
+
 def test_the_events_are_configurable(shop, engine):
     result = engine.run(
         shop.ws, "kpis", date_from=R_FROM, date_to=R_TO, compare=False,
@@ -178,5 +200,6 @@ def test_the_cli_prints_the_dashboard(tmp_path):
     rows = cli(*args, "--format", "csv").stdout.splitlines()
     assert rows[0] == "name,value,unit,previous,change"
     assert "revenue,80.0,USD,20.0,60.0" in rows and "revenue,25.0,EUR,," in rows
+    assert "refunds,0.0,USD,0.0,0.0" in rows and "gross_revenue,80.0,USD,20.0,60.0" in rows
     data = json.loads(cli(*args, "--format", "json").stdout)
     assert {k["name"] for k in data["kpis"]} >= {"dau", "nps", "churn_rate", "bounce_rate"}

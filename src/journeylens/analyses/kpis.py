@@ -14,11 +14,15 @@ the business does to a customer, such as ``Email Sent``, ``behaviour.py``):
 * ``active_persons`` — distinct active persons in R.
 * ``conversion_rate`` — persons with a ``conversion_event`` (``Order Completed``) in R ÷ active
   persons in R.
-* ``orders``, ``buyers`` — orders (the ``orders`` table: online and imported) placed in R, and
-  the distinct persons who placed them.
-* ``revenue`` and ``average_order_value`` — one row per currency, never added across
-  currencies: the sum of the revenue of R's orders, and that ÷ the orders with a revenue.
-  Orders without a currency are taken to be in the workspace currency.
+* ``orders``, ``refunded_orders``, ``buyers`` — orders placed in R (the ``orders`` table:
+  online and imported; refunded ones included), those of them refunded since, and the
+  distinct persons who placed them.
+* ``revenue`` (net), ``gross_revenue``, ``refunds`` and ``average_order_value`` — one row per
+  currency, never added across currencies, as ``money.py`` defines them for every surface:
+  gross is the revenue of R's orders, refunds the revenue of those of them refunded (counted
+  at the order's date: orders keep no refund date), revenue = gross − refunds, average order
+  value = gross ÷ the orders with a revenue. Orders without a currency are taken to be in the
+  workspace currency.
 * ``purchase_frequency`` — orders ÷ buyers; ``repeat_purchase_rate`` — buyers with two or more
   orders in R ÷ buyers.
 * ``churn_rate`` — of the *customers* (persons with an order before R starts), the share with
@@ -44,6 +48,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, Field, field_validator
 
+from journeylens.analyses import money
 from journeylens.analyses import sessions as sessions_analysis
 from journeylens.analyses.base import (
     Analysis,
@@ -144,28 +149,32 @@ def active_users(
 
 
 def purchases(tables: Tables, query: KpisQuery, date_from: datetime, date_to: datetime) -> Values:
-    orders = in_range(tables.orders, date_from, date_to, column="ordered_at")
+    """Orders, buyers and money as ``money.py`` defines them, one money row per currency."""
+    orders = money.placed(tables, date_from, date_to)
     per_buyer = orders.group_by("person_id").aggregate(orders=orders.count())
     summary = tables.execute(
         per_buyer.aggregate(
-            orders=per_buyer.orders.sum(),
             buyers=per_buyer.count(),
             repeat_buyers=(per_buyer.orders >= 2).cast("int64").sum(),
         )
     ).iloc[0]
-    count, buyers = number(summary["orders"]) or 0.0, number(summary["buyers"]) or 0.0
+    by_currency = money.totals(tables, date_from, date_to)
+    count = float(sum(m.orders for m in by_currency.values()))
+    buyers = number(summary["buyers"]) or 0.0
     values: Values = {
         ("orders", "orders"): count,
+        ("refunded_orders", "orders"): float(sum(m.refunded_orders for m in by_currency.values())),
         ("buyers", "persons"): buyers,
         ("purchase_frequency", "orders per buyer"): _ratio(count, buyers),
         ("repeat_purchase_rate", "rate"): _ratio(number(summary["repeat_buyers"]), buyers),
     }
-    priced = orders.filter(orders.revenue.notnull())
-    priced = priced.mutate(money=priced.currency.fill_null(tables.currency))
-    money = priced.group_by("money").aggregate(revenue=priced.revenue.sum(), priced=priced.count())
-    for row in tables.execute(money).sort_values("money").itertuples():
-        values[("revenue", str(row.money))] = float(row.revenue)
-        values[("average_order_value", str(row.money))] = _ratio(row.revenue, row.priced)
+    for currency, found in by_currency.items():
+        if not found.priced_orders:
+            continue
+        values[("revenue", currency)] = found.revenue
+        values[("gross_revenue", currency)] = found.gross_revenue
+        values[("refunds", currency)] = found.refunds
+        values[("average_order_value", currency)] = found.average_order_value
     return values
 
 
@@ -264,7 +273,8 @@ def visits(
 
 
 ORDER = ("dau", "dau_last", "wau", "wau_last", "mau", "mau_last", "active_persons",
-         "conversion_rate", "orders", "buyers", "revenue", "average_order_value",
+         "conversion_rate", "orders", "refunded_orders", "buyers", "revenue", "gross_revenue",
+         "refunds", "average_order_value",
          "purchase_frequency", "repeat_purchase_rate", "churn_rate", "retention_rate", "nps",
          "bounce_rate", "average_session_duration", "pages_per_session",
          "support_contacts_per_customer")  # fmt: skip
@@ -307,7 +317,9 @@ def run(tables: Tables, query: KpisQuery) -> KpisResult:
     kpis = []
     for name, unit in keys:
         value, before = current.get((name, unit)), previous.get((name, unit))
-        if name in ("revenue", "orders") and value is None:
+        if name in ("revenue", "gross_revenue", "refunds", "orders", "refunded_orders") and (
+            value is None
+        ):
             value = 0.0
         change = value - before if value is not None and before is not None else None
         kpis.append(Kpi(name=name, value=value, unit=unit, previous=before, change=change))

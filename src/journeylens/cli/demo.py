@@ -80,7 +80,7 @@ def demo_command(
             finally:
                 writer.stop()
             err.print(f"Loaded in {result.seconds:.0f} s ({result.events_sent:,} SDK messages).")
-        summary = business_summary(ws.con)
+        summary = business_summary(ws.con, ws.config.currency)
     finally:
         ws.close()
     if as_json:
@@ -117,7 +117,9 @@ def _print_summary(summary: dict, workspace: Path) -> None:
     for channel, count in summary["orders_by_channel"].items():
         table.add_row(f"  {channel}", f"{count:,}")
     for currency, revenue in summary["revenue"].items():
-        table.add_row(f"revenue ({currency})", f"{revenue:,.2f}")
+        table.add_row(f"revenue, net of refunds ({currency})", f"{revenue:,.2f}")
+        gross, refunds = summary["gross_revenue"][currency], summary["refunds"][currency]
+        table.add_row("  gross − refunds", f"{gross:,.2f} − {refunds:,.2f}")
     table.add_row(
         "feedback", ", ".join(f"{k} {v:,}" for k, v in summary["feedback_by_kind"].items())
     )

@@ -18,8 +18,11 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
+import ibis
 import orjson
 
+from journeylens.analyses import money
+from journeylens.analyses.base import Tables
 from journeylens.demo.generate import DemoBusiness
 from journeylens.importers.run import Importer, ImportSummary
 from journeylens.ingest import segment
@@ -193,13 +196,17 @@ def loaded_marker(workspace: Path) -> dict[str, Any] | None:
         return None
 
 
-def business_summary(con: Any) -> dict[str, Any]:
-    """What the demo shop looks like once loaded: the numbers ``journeylens demo`` prints."""
+def business_summary(con: Any, currency: str = "USD") -> dict[str, Any]:
+    """What the demo shop looks like once loaded: the numbers ``journeylens demo`` prints.
+    Orders and money over the whole history are counted as every surface counts them
+    (``analyses/money.py``): revenue net of refunds, with gross and refunds beside it."""
     cur = con.cursor()
 
     def rows(sql: str) -> list[tuple]:
         return cur.execute(sql).fetchall()
 
+    by_currency = money.totals(Tables(ibis.duckdb.from_connection(cur), currency=currency))
+    priced = {c: m for c, m in by_currency.items() if m.priced_orders}
     summary = {
         "customers": rows("SELECT count(*) FROM persons WHERE is_identified")[0][0],
         "anonymous_visitors": rows("SELECT count(*) FROM persons WHERE NOT is_identified")[0][0],
@@ -207,17 +214,14 @@ def business_summary(con: Any) -> dict[str, Any]:
         "events_by_channel": dict(
             rows("SELECT channel, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC")
         ),
-        "orders": rows("SELECT count(*) FROM orders")[0][0],
+        "orders": sum(m.orders for m in by_currency.values()),
         "orders_by_channel": dict(
             rows("SELECT channel, count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC")
         ),
-        "revenue": {
-            c: round(r, 2)
-            for c, r in rows(
-                "SELECT currency, sum(revenue) FROM orders WHERE status = 'completed' GROUP BY 1"
-            )
-        },
-        "refunded_orders": rows("SELECT count(*) FROM orders WHERE status = 'refunded'")[0][0],
+        "revenue": {c: round(m.revenue, 2) for c, m in priced.items()},
+        "gross_revenue": {c: round(m.gross_revenue, 2) for c, m in priced.items()},
+        "refunds": {c: round(m.refunds, 2) for c, m in priced.items()},
+        "refunded_orders": sum(m.refunded_orders for m in by_currency.values()),
         "feedback_by_kind": dict(
             rows("SELECT kind, count(*) FROM feedback GROUP BY 1 ORDER BY 2 DESC")
         ),

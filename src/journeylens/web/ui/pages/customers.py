@@ -132,7 +132,12 @@ def customer(
         found = None
         if person_id is not None:
             found = profiles.profile(
-                cursor, person_id, _zone(state), page=_page_number(request), channel=channel
+                cursor,
+                person_id,
+                _zone(state),
+                page=_page_number(request),
+                channel=channel,
+                currency=state.workspace.config.currency,
             )
         if found is None:
             # A user id or other distinct id, or a person merged into another: go to them.

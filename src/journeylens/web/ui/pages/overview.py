@@ -1,7 +1,10 @@
 """The overview dashboard: KPI tiles against the previous period, activity by channel, pins.
 
 Tiles come from the ``kpis`` analysis (the same numbers as ``journeylens kpis`` and
-``/api/kpis``); each tile's sparkline is the daily series of a matching ``measures`` line;
+``/api/kpis``). Each tile's sparkline is the same KPI per day of the range: revenue, orders
+and average order value from the ``orders`` table as ``analyses/money.py`` defines them (so
+the days add up to the tile), conversion and active customers from the matching daily
+``measures`` line; each tile's label opens its definition (``docs/kpis.md``);
 the channel table is ``measures`` over the whole range broken down by channel. Each pinned
 insight is drawn small with its own page's chart code (``pinned_chart`` in ``pages/<page>``),
 for the insight's own dates when its query has them, else for the overview's range.
@@ -10,13 +13,15 @@ for the insight's own dates when its query has them, else for the overview's ran
 from __future__ import annotations
 
 import importlib
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from journeylens.analyses import registry
+from journeylens.analyses import money, registry
+from journeylens.analyses.measures import periods_in_range
 from journeylens.web import runs
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
@@ -28,21 +33,46 @@ router = APIRouter(include_in_schema=False)
 # Active, as the kpis analysis counts it: on customer activity (* leaves out the workspace's
 # [activity] not_activity events, the business's own messages such as Email Sent).
 ACTIVE = "persons(*)"
-# (kpi name, unit or None for the workspace currency, daily measure for the sparkline, kind)
+# (kpi name, unit or None for the workspace currency, daily series for the sparkline, kind):
+# the series is MONEY (the orders table per day, analyses/money.py), a daily measure, or None.
+MONEY = "money"
 TILES: tuple[tuple[str, str | None, str | None, str], ...] = (
-    ("revenue", None, "sum(revenue of Order Completed)", "money"),
-    ("orders", "orders", "count(Order Completed)", "count"),
+    ("revenue", None, MONEY, "money"),
+    ("orders", "orders", MONEY, "count"),
     ("conversion_rate", "rate", f"ratio(persons(Order Completed), {ACTIVE})", "rate"),
-    ("average_order_value", None, "avg(revenue of Order Completed)", "money"),
+    ("average_order_value", None, MONEY, "money"),
     ("active_persons", "persons", ACTIVE, "count"),
     ("churn_rate", "rate", None, "rate"),
     ("nps", "score", None, "score"),
 )
 
 
+def money_series(
+    state: ServerState, date_from: datetime, date_to: datetime, currency: str
+) -> dict[tuple[str, str], list[float | None]]:
+    """For each local day of the range: orders (every currency), and net revenue and average
+    order value per currency (``currency`` always, if only as zeros) — the tiles' own numbers,
+    day by day. Keyed (kpi name, unit)."""
+    with state.cursor(caught_up=True) as cursor:
+        days = money.daily(runs.tables(state, cursor), date_from, date_to)
+    every_day = periods_in_range(state.workspace.config.timezone, date_from, date_to, "day")
+    currencies = sorted({currency, *(c for found in days.values() for c in found)})
+    series: dict[tuple[str, str], list[float | None]] = {
+        ("orders", "orders"): [
+            float(sum(m.orders for m in days.get(day, {}).values())) for day in every_day
+        ]
+    }
+    for unit in currencies:
+        mine = [days.get(day, {}).get(unit, money.Money()) for day in every_day]
+        series[("revenue", unit)] = [m.revenue for m in mine]
+        series[("average_order_value", unit)] = [m.average_order_value for m in mine]
+    return series
+
+
 def tiles(state: ServerState, period: Period) -> list[dict[str, Any]]:
     kpis = registry.get("kpis")
-    answer = runs.run(state, kpis, runs.parse(kpis, period.analysis_range))
+    query = runs.parse(kpis, period.analysis_range)
+    answer = runs.run(state, kpis, query)
     currency = state.workspace.config.currency
     measures = registry.get("measures")
     daily = runs.run(
@@ -53,13 +83,14 @@ def tiles(state: ServerState, period: Period) -> list[dict[str, Any]]:
             {
                 **period.analysis_range,
                 "period": "day",
-                "measures": [m for _, _, m, _ in TILES if m],
+                "measures": [m for _, _, m, _ in TILES if m and m != MONEY],
             },
         ),
     )
     series: dict[str, list[float | None]] = {}
     for point in daily["points"]:
         series.setdefault(point["measure"], []).append(point["value"])
+    by_day = money_series(state, query.date_from, query.date_to, currency)
     out = []
     for name, unit, measure, kind in TILES:
         wanted = unit or currency
@@ -79,7 +110,9 @@ def tiles(state: ServerState, period: Period) -> list[dict[str, Any]]:
                 "previous": previous,
                 "change": found["change"],
                 "relative_change": relative,
-                "daily": series.get(measure, []) if measure else [],
+                "daily": by_day.get((name, found["unit"]), [])
+                if measure == MONEY
+                else series.get(measure or "", []),
             }
         )
     return out

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from journeylens.analyses import registry
+from journeylens.analyses import money, registry
 from journeylens.web import runs
 from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
@@ -51,8 +51,8 @@ def kpis(state: ServerState, period: Period) -> list[dict[str, Any]]:
     answer = runs.run(state, analysis, runs.parse(analysis, period.analysis_range))
     out = []
     for kpi in answer["kpis"]:
-        money = kpi["name"] in ("revenue", "average_order_value")
-        out.append({**kpi, "kind": kpi_kind(kpi["name"], kpi["unit"], money)})
+        in_money = kpi["name"] in money.IN_MONEY
+        out.append({**kpi, "kind": kpi_kind(kpi["name"], kpi["unit"], in_money)})
     return out
 
 
