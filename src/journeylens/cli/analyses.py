@@ -272,7 +272,7 @@ def run_or_ask(analysis: Analysis, workspace: str, body: dict[str, Any]) -> dict
         with Workspace.open(workspace, read_only=True) as ws:
             query = analysis.query.parse(body, today=inputs.today(ws.config.timezone))
             tables = ws.tables
-            inputs.check_events(tables, query.named_events())  # as the HTTP API does
+            analysis.check_events(tables, query)  # as the HTTP API does
             return analysis.run(tables, query).to_dict()
     except (AnalysisError, WorkspaceNotFoundError, WorkspaceConfigError) as error:
         raise fail(str(error)) from None
