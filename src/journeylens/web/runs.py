@@ -61,8 +61,9 @@ def body_from_params(analysis: Analysis, items: Iterable[tuple[str, str]]) -> di
 
 
 def today(state: ServerState) -> date:
-    """Today in the workspace time zone: the day relative dates (``-7d``) count from."""
-    return inputs.today(state.workspace.config.timezone)
+    """Today in the workspace time zone (or the server's fixed ``today``,
+    ``JOURNEYLENS_TODAY``): the day relative dates (``-7d``) count from."""
+    return state.today or inputs.today(state.workspace.config.timezone)
 
 
 def parse(analysis: Analysis, body: Any, state: ServerState | None = None) -> Any:

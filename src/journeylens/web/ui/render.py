@@ -173,9 +173,11 @@ def period_of(request: Request, state: StateDep) -> Period:
     except InputError as error:
         raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
     days = state.data_days()
-    busy = days.default_range(DEFAULT_DAYS, today=date.today()) if days.counts else None
+    today = runs.today(state)
+    busy = days.default_range(DEFAULT_DAYS, today=today) if days.counts else None
     if not (start and end):
-        end = end or (busy[1] if busy else date.today())
+        # A start alone (from=-7d) runs to the last busy day, or to itself if that is before.
+        end = end or max(busy[1] if busy else today, start or date.min)
         start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     return Period(
         start,
