@@ -80,8 +80,11 @@ def cell(value: Any) -> str:
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    """The rows (of a JSON twin read back: JSON values only) with a header row of every column, in the order they first appear."""
+    """The rows (of a JSON twin read back: JSON values only) with a header row of every
+    column, in the order they first appear."""
     columns = list(dict.fromkeys(key for row in rows for key in row))
+    if not columns:
+        return ""  # no rows: no columns to name either
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
