@@ -357,7 +357,7 @@ def test_a_page_without_a_table_and_an_unknown_format_say_which_formats_there_ar
     anonymous = httpx.get(f"{browser.base_url}/signin", params={"format": "csv"}, timeout=60)
     assert anonymous.status_code == 400
     assert anonymous.json()["message"] == (
-        "This page has no table to give as CSV: ask format=json, or the page itself."
+        "This page has no table to give as CSV; it is given as html (the default) or json."
     )
     assert httpx.get(f"{browser.base_url}/signin", params={"format": "json"}).status_code == 200
     unknown = browser.get("/trends", params={"format": "xlsx"}, headers={"Accept": "*/*"})

@@ -226,8 +226,8 @@ class Analysis:
 
     def check_events(self, tables: Tables, query: Query) -> None:
         """Refuse the event names the query names that no event (or step) has, with the
-        closest that exists (``inputs.check_events``): the CLI and the HTTP API call it before
-        :attr:`run`; ``ws.<name>(...)`` does not."""
+        closest that exists (``inputs.check_events``): the CLI, the HTTP API and the pages
+        (``web/runs.run``) call it before :attr:`run`; ``ws.<name>(...)`` does not."""
         steps = self.steps(tables, query) if self.steps and query.named_events() else None
         inputs.check_events(tables, query.named_events(), steps)
 

@@ -46,7 +46,7 @@ def chosen(tables: dict[str, list[Any]], name: str | None, main: str | None) -> 
     page's main one."""
     if not tables:
         raise InputError(
-            "This page has no table to give as CSV: ask format=json, or the page itself."
+            "This page has no table to give as CSV; it is given as html (the default) or json."
         )
     if not name:
         return main if main in tables else next(iter(tables))
