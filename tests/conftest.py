@@ -43,8 +43,9 @@ def create_key(workspace: Path, kind: str) -> str:
 class Server:
     """``journeylens serve`` in a child process; can be stopped, killed and restarted."""
 
-    def __init__(self, workspace: Path) -> None:
+    def __init__(self, workspace: Path, env: dict[str, str] | None = None) -> None:
         self.workspace = workspace
+        self.env = env or {}  # added to this process's environment (JOURNEYLENS_TODAY...)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -67,6 +68,7 @@ class Server:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

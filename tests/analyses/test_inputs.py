@@ -10,6 +10,9 @@ import pytest
 from journeylens.analyses import inputs
 from journeylens.analyses.base import AnalysisError
 from journeylens.analyses.funnel import FunnelQuery
+from journeylens.analyses.kpis import KpisQuery
+from journeylens.analyses.measures import MeasuresQuery
+from journeylens.analyses.paths_models import PathsQuery
 
 TODAY = date(2026, 3, 10)  # a Tuesday
 
@@ -92,3 +95,25 @@ def test_funnel_names_its_steps_and_exclusions():
         ("step 2", "C"),
         ("exclusion 1", "D"),
     ]
+
+
+def test_paths_name_their_start_end_and_a_given_purchase_step():
+    assert PathsQuery.parse({}).named_events() == []  # the default purchase step: not typed
+    query = PathsQuery.parse({"start_event": "/cart", "purchase_event": "Order Placed"})
+    assert query.named_events() == [
+        ("the start step", "/cart"),
+        ("the purchase step", "Order Placed"),
+    ]
+
+
+def test_kpis_name_the_conversion_event_only_when_it_is_given():
+    assert KpisQuery.parse({}).named_events() == []
+    query = KpisQuery.parse({"conversion_event": "Trial Started"})
+    assert query.named_events() == [("the conversion event", "Trial Started")]
+
+
+def test_measures_name_their_events_and_those_of_their_ratios():
+    query = MeasuresQuery.parse(
+        {"measures": ["count(*)", "sum(revenue of A|B)", "ratio(persons(C), persons(*))"]}
+    )
+    assert query.named_events() == [("measure 2", "A"), ("measure 2", "B"), ("measure 3", "C")]

@@ -221,6 +221,15 @@ class Analysis:
     heading: str | None = None  # the printed title, when not the capitalised name
     # (analysis, flag): also ``journeylens <analysis> --<flag>``, e.g. ("paths", "graph")
     variant_of: tuple[str, str] | None = None
+    # The names besides event names that a query's named events may be (paths: page steps)
+    steps: Callable[[Tables, Any], ir.Column] | None = None
+
+    def check_events(self, tables: Tables, query: Query) -> None:
+        """Refuse the event names the query names that no event (or step) has, with the
+        closest that exists (``inputs.check_events``): the CLI, the HTTP API and the pages
+        (``web/runs.run``) call it before :attr:`run`; ``ws.<name>(...)`` does not."""
+        steps = self.steps(tables, query) if self.steps and query.named_events() else None
+        inputs.check_events(tables, query.named_events(), steps)
 
     @property
     def title(self) -> str:

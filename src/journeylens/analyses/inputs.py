@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 from journeylens.analyses.errors import InputError
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from journeylens.analyses.base import Tables
 
 DATE_FORMS = (
@@ -143,19 +145,31 @@ def unknown_event(name: str, where: str, known: Sequence[str]) -> str:
     return f"Unknown event {name!r} in {where}: no event of that name is in this workspace."
 
 
-def check_events(tables: Tables, named: Sequence[tuple[str, str]]) -> None:
+def check_events(
+    tables: Tables, named: Sequence[tuple[str, str]], steps: ir.Column | None = None
+) -> None:
     """Refuse event names (``(where, name)`` pairs: ``("step 2", "Order Completed")``) that
-    no stored event has, each with the closest name that exists."""
+    no stored event has, each with the closest name that exists. ``steps`` are other names
+    that count as there (the paths' page steps: ``/cart``), looked at only for names that
+    no event has."""
     if not named:
         return
-    events = tables.events
     names = sorted({name for _, name in named})
-    present = tables.execute(events.filter(events.event.isin(names)).select("event").distinct())
-    found = set(present["event"])
+    found = _present(tables, tables.events.event, names)
+    if steps is not None and set(names) - found:
+        found |= _present(tables, steps, sorted(set(names) - found))
     missing = {name: where for where, name in reversed(named) if name not in found}
     if not missing:
         return
-    every = tables.execute(events.filter(events.event.notnull()).select("event").distinct())
-    known = sorted(str(name) for name in every["event"])
+    known = _present(tables, tables.events.event, None)
+    if steps is not None:
+        known |= _present(tables, steps, None)
     first = [(where, name) for where, name in named if missing.get(name) == where]
-    raise InputError(" ".join(unknown_event(name, where, known) for where, name in first))
+    raise InputError(" ".join(unknown_event(name, where, sorted(known)) for where, name in first))
+
+
+def _present(tables: Tables, column: ir.Column, names: Sequence[str] | None) -> set[str]:
+    """The distinct values of ``column`` among ``names`` (None: all of them but null)."""
+    values = column.name("name").as_table()
+    kept = values.filter(values.name.notnull() if names is None else values.name.isin(names))
+    return {str(name) for name in tables.execute(kept.distinct())["name"]}

@@ -88,6 +88,13 @@ class KpisQuery(Query, DateRange):
             raise ValueError("Name the conversion event, e.g. 'Order Completed'.")
         return value
 
+    def named_events(self) -> list[tuple[str, str]]:
+        """The conversion event when given (the support and ignored events are lists of what
+        may be there; the default conversion event may be missing from a new workspace)."""
+        if "conversion_event" not in self.model_fields_set:
+            return []
+        return [("the conversion event", self.conversion_event)]
+
 
 class Kpi(BaseModel):
     name: str

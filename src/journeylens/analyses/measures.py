@@ -237,6 +237,16 @@ class MeasuresQuery(Query, DateRange):
             property_parts(self.breakdown)
         return self
 
+    def named_events(self) -> list[tuple[str, str]]:
+        return [
+            (f"measure {k}", name)
+            for k, measure in enumerate(self.measures, 1)
+            for part in (measure.numerator, measure.denominator, measure)
+            if part is not None
+            for name in part.events
+            if name != ALL_EVENTS
+        ]
+
 
 def _aggregate(events: ir.Table, measure: Measure) -> ir.Value:
     if measure.kind == "count":

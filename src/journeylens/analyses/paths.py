@@ -63,6 +63,7 @@ from journeylens.analyses.paths_steps import (
     START_CODE,
     labelled,
     named,
+    step_names,
     steps,
     users_and_count,
 )
@@ -339,4 +340,5 @@ ANALYSIS = Analysis(
     query=PathsQuery,
     result=PathsResult,
     run=run,
+    steps=step_names,
 )

@@ -81,6 +81,14 @@ class PathsQuery(Query, StepNaming):
     )
     top: int = Field(10, ge=1, le=1000, description="How many top paths, entries and exits.")
 
+    def named_events(self) -> list[tuple[str, str]]:
+        """The start and end steps, and the purchase step when given (its default may be
+        missing from a workspace without purchases): events or page steps."""
+        named = [("the start step", self.start_event), ("the end step", self.end_event)]
+        if "purchase_event" in self.model_fields_set:
+            named.append(("the purchase step", self.purchase_event))
+        return [(where, name) for where, name in named if name]
+
 
 class Transition(BaseModel):
     source: str

@@ -69,6 +69,12 @@ def named_steps(tables: Tables, query: StepNaming) -> ir.Table:
     return rows
 
 
+def step_names(tables: Tables, query: StepNaming) -> ir.Column:
+    """The name of every step in the workspace's history, named as ``query`` names them
+    (page paths cleaned, say): what a paths query's start and end steps may be."""
+    return named_steps(tables, query.model_copy(update={"date_from": None, "date_to": None})).step
+
+
 def steps(tables: Tables, query: PathsQuery) -> tuple[ir.Table, ir.Table]:
     """The steps paths are made of and the names of their codes.
 

@@ -22,6 +22,7 @@ from journeylens.analyses.base import Analysis, AnalysisError
 from journeylens.cli.options import DEFAULT_WS, WorkspaceOpt, console, fail
 from journeylens.cli.tables import render_all
 from journeylens.cli.views import views
+from journeylens.config import get_settings
 from journeylens.workspace import (
     Workspace,
     WorkspaceConfigError,
@@ -270,9 +271,10 @@ def run_or_ask(analysis: Analysis, workspace: str, body: dict[str, Any]) -> dict
     """Run locally on a read-only workspace, or ask the server that owns it."""
     try:
         with Workspace.open(workspace, read_only=True) as ws:
-            query = analysis.query.parse(body, today=inputs.today(ws.config.timezone))
+            today = get_settings().today or inputs.today(ws.config.timezone)
+            query = analysis.query.parse(body, today=today)
             tables = ws.tables
-            inputs.check_events(tables, query.named_events())  # as the HTTP API does
+            analysis.check_events(tables, query)  # as the HTTP API does
             return analysis.run(tables, query).to_dict()
     except (AnalysisError, WorkspaceNotFoundError, WorkspaceConfigError) as error:
         raise fail(str(error)) from None

@@ -58,6 +58,7 @@ def run_server(workspace: Path, host: str, port: int, log_level: str = "warning"
                 workspace,
                 local_token=local_token,
                 max_journal_lag_mb=get_settings().max_journal_lag_mb,
+                today=get_settings().today,
             ),
             host=host,
             port=port,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,13 @@ log = logging.getLogger("journeylens.server")
 
 
 def create_app(
-    workspace: str | Path, *, local_token: str | None = None, max_journal_lag_mb: float = 256.0
+    workspace: str | Path,
+    *,
+    local_token: str | None = None,
+    max_journal_lag_mb: float = 256.0,
+    today: date | None = None,
 ) -> FastAPI:
+    """The app serving ``workspace``; ``today`` fixes the day relative dates count from."""
     workspace = Path(workspace)
 
     @asynccontextmanager
@@ -57,6 +63,7 @@ def create_app(
             journal=journal,
             loader=loader,
             max_lag_bytes=int(max_journal_lag_mb * 1024 * 1024),
+            today=today,
         )
         try:
             yield

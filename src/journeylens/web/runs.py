@@ -61,8 +61,9 @@ def body_from_params(analysis: Analysis, items: Iterable[tuple[str, str]]) -> di
 
 
 def today(state: ServerState) -> date:
-    """Today in the workspace time zone: the day relative dates (``-7d``) count from."""
-    return inputs.today(state.workspace.config.timezone)
+    """Today in the workspace time zone (or the server's fixed ``today``,
+    ``JOURNEYLENS_TODAY``): the day relative dates (``-7d``) count from."""
+    return state.today or inputs.today(state.workspace.config.timezone)
 
 
 def parse(analysis: Analysis, body: Any, state: ServerState | None = None) -> Any:
@@ -87,13 +88,17 @@ def tables(state: ServerState, cursor: Any) -> Tables:
     )
 
 
-def run(state: ServerState, analysis: Analysis, query: Any) -> dict[str, Any]:
+def run(
+    state: ServerState, analysis: Analysis, query: Any, *, check_events: bool = True
+) -> dict[str, Any]:
     """The analysis's JSON answer, or a 400 with its message for a query it cannot answer
-    (event names that no event has included: ``inputs.check_events``, as the CLI does)."""
+    (event names that no event has included: ``Analysis.check_events``, as the CLI does;
+    ``check_events=False`` for a page's own query, whose names nobody typed)."""
     with state.cursor(caught_up=True) as cursor:
         try:
             found = tables(state, cursor)
-            inputs.check_events(found, query.named_events())
+            if check_events:
+                analysis.check_events(found, query)
             return analysis.run(found, query).to_dict()
         except AnalysisError as error:
             raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from threading import Lock
 
 import duckdb
@@ -29,6 +30,7 @@ class ServerState:
     journal: Journal
     loader: Loader
     max_lag_bytes: int
+    today: date | None = None  # the day relative dates count from (None: the real today)
     _days: tuple[tuple[object, ...], DataDays] | None = field(default=None, repr=False)
     _days_lock: Lock = field(default_factory=Lock, repr=False)
 

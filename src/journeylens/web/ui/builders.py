@@ -16,9 +16,7 @@ from fastapi import HTTPException, Request
 from journeylens.analyses import registry
 from journeylens.web import runs
 from journeylens.web.state import ServerState
-from journeylens.web.ui.render import Period, analysis_body_of
-
-PAGE_PARAMS = ("from", "to", "format")
+from journeylens.web.ui.render import PAGE_PARAMS, Period, analysis_body_of
 
 
 @dataclass

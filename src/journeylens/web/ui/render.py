@@ -1,10 +1,12 @@
 """Rendering a page: the signed-in user, the shared date range, and the page's JSON twin.
 
 Every page handler computes plain data and calls :func:`page`, which renders the template
-for a browser or returns the same data as JSON for ``?format=json`` (STYLE.md principle 4).
+for a browser or returns the same data as JSON for ``?format=json`` (STYLE.md principle 4),
+or its main table as CSV for ``?format=csv`` (``page_tables``).
 Templates get ``_`` (UI text in the user's language), ``user``, ``csrf_token``, ``period``
-(the date range every page shares, kept in the URL as ``from``/``to``) and ``here`` (the
-current path and query, for links that keep the range).
+(the date range every page shares, kept in the URL as ``from``/``to``), ``here`` (the
+current path and query, for links that keep the range) and ``csv_link(table)`` (a table's
+CSV download link).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from journeylens.store.users import User
 from journeylens.store.web_sessions import Session
 from journeylens.web import runs
 from journeylens.web.deps import StateDep, signed_in
-from journeylens.web.ui import i18n
+from journeylens.web.ui import i18n, page_tables
 
 if TYPE_CHECKING:
     from journeylens.web.state import ServerState
@@ -171,9 +173,11 @@ def period_of(request: Request, state: StateDep) -> Period:
     except InputError as error:
         raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
     days = state.data_days()
-    busy = days.default_range(DEFAULT_DAYS, today=date.today()) if days.counts else None
+    today = runs.today(state)
+    busy = days.default_range(DEFAULT_DAYS, today=today) if days.counts else None
     if not (start and end):
-        end = end or (busy[1] if busy else date.today())
+        # A start alone (from=-7d) runs to the last busy day, or to itself if that is before.
+        end = end or max(busy[1] if busy else today, start or date.min)
         start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     return Period(
         start,
@@ -187,6 +191,9 @@ def period_of(request: Request, state: StateDep) -> Period:
 
 PeriodDep = Annotated[Period, Depends(period_of)]
 
+# The query-string names every page reads itself, never a builder's analysis field.
+PAGE_PARAMS = ("from", "to", "format", "table")
+
 
 def analysis_body(request: Request, analysis: Any, period: Period) -> dict[str, Any]:
     """A builder page's analysis query: its query string (as ``/api/<path>`` reads it) with
@@ -198,12 +205,28 @@ def analysis_body_of(items: list[tuple[str, str]], analysis: Any, period: Period
     """:func:`analysis_body` of a query string's items (a saved insight's, say)."""
     from journeylens.web import runs
 
-    kept = [(k, v) for k, v in items if k not in ("from", "to", "format")]
+    kept = [(k, v) for k, v in items if k not in PAGE_PARAMS]
     return {**runs.body_from_params(analysis, kept), **period.analysis_range}
 
 
 def language_of(request: Request, viewer: Viewer | None) -> str:
     return viewer.user.language if viewer else i18n.choose(request.headers.get("accept-language"))
+
+
+def csv_table(
+    request: Request, plain: dict[str, Any], main_table: str | None, status_code: int
+) -> Response:
+    """The table ``&table=`` names (else ``main_table``, else the first) of a JSON twin read
+    back (``plain``), as a CSV download."""
+    tables = page_tables.tables_of(plain)
+    name = page_tables.chosen(tables, request.query_params.get("table"), main_table)
+    download = page_tables.filename(request.url.path, name)
+    return Response(
+        page_tables.to_csv(tables[name]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{download}"'},
+        status_code=status_code,
+    )
 
 
 def page(
@@ -214,17 +237,44 @@ def page(
     viewer: Viewer | None,
     period: Period | None = None,
     status_code: int = 200,
+    main_table: str | None = None,
     **context: Any,
 ) -> Response:
-    """The page for a browser, or ``data`` as JSON when the URL asks ``format=json``."""
-    if request.query_params.get("format") == "json":
-        body = orjson.dumps(data, default=json_default, option=orjson.OPT_NON_STR_KEYS)
-        return Response(body, media_type="application/json", status_code=status_code)
+    """The page for a browser, ``data`` as JSON when the URL asks ``format=json``, or a table
+    of it as CSV for ``format=csv`` (``main_table`` by default, else the first: see
+    ``page_tables``). An error page is JSON in any format but html."""
+    asked = request.query_params.get("format")
+    if status_code >= 400 and asked not in (None, "", "html"):
+        asked = "json"
+    try:
+        wanted = page_tables.check_format(asked)
+        if wanted != "html":
+            body = orjson.dumps(data, default=json_default, option=orjson.OPT_NON_STR_KEYS)
+            if wanted == "json":
+                return Response(body, media_type="application/json", status_code=status_code)
+            return csv_table(request, orjson.loads(body), main_table, status_code)
+    except InputError as error:
+        raise HTTPException(400, {"code": "invalid_format", "message": str(error)}) from None
+    tables = page_tables.tables_of(data)
     language = language_of(request, viewer)
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
+    _ = i18n.text(language)
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("format", "table")]
+
+    def link(**extra: str) -> str:
+        return request.url.path + "?" + urlencode([*params, *extra.items()])
+
+    def csv_link(table: str | None = None) -> markupsafe.Markup:
+        """The CSV download link of ``table`` (the main one by default), if the page has it."""
+        if not tables or (table is not None and table not in tables):
+            return markupsafe.Markup("")
+        url = link(format="csv", **({"table": table} if table else {}))
+        return markupsafe.Markup('<a class="csv-link" href="{}" download title="{}">{}</a>').format(
+            url, _("page.csv_help"), _("page.csv")
+        )
+
     html = env.get_template(template).render(
         request=request,
-        _=i18n.text(language),
+        _=_,
         label=i18n.labeller(language),
         language=language,
         languages=i18n.LANGUAGES,
@@ -232,7 +282,8 @@ def page(
         csrf_token=viewer.session.csrf_token if viewer else "",
         period=period,
         path=request.url.path,
-        json_url=request.url.path + "?" + urlencode([*params, ("format", "json")]),
+        json_url=link(format="json"),
+        csv_link=csv_link,
         here=request.url.path + (f"?{urlencode(params)}" if params else ""),
         data=data,
         **context,

@@ -162,6 +162,7 @@ def customer(
         found,
         viewer=viewer,
         period=period,
+        main_table="timeline.events",
         pager=_pager(request, timeline["page"], timeline["pages"]),
         channel_links={
             row["channel"]: _url(request, channel=row["channel"], page=None)

@@ -25,6 +25,7 @@ from journeylens.web.deps import StateDep
 from journeylens.web.state import ServerState
 from journeylens.web.ui import builders, i18n
 from journeylens.web.ui.render import (
+    PAGE_PARAMS,
     Period,
     PeriodDep,
     ViewerDep,
@@ -73,9 +74,7 @@ def _message(error: HTTPException) -> str:
 
 def funnel_query_string(request: Request, period: Period) -> str:
     """The page's query string with its date range spelled out (what a segment records)."""
-    items = [
-        (k, v) for k, v in request.query_params.multi_items() if k not in ("from", "to", "format")
-    ]
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in PAGE_PARAMS]
     return urlencode([*items, *period.params.items()])
 
 
@@ -98,9 +97,7 @@ def dropped_person_ids(
                 "to=YYYY-MM-DD.",
             },
         ) from None
-    body = runs.body_from_params(
-        analysis, [(k, v) for k, v in items if k not in ("from", "to", "format")]
-    )
+    body = runs.body_from_params(analysis, [(k, v) for k, v in items if k not in PAGE_PARAMS])
     body.update(Period(min(start, end), max(start, end), True).analysis_range)
     query = runs.parse(analysis, body)
     if not 2 <= step <= len(query.steps):
@@ -247,6 +244,7 @@ def funnels(request: Request, state: StateDep, viewer: ViewerDep, period: Period
         data,
         viewer=viewer,
         period=period,
+        main_table="result.steps",
         status_code=status,
         insight_page="funnels",
         **extra,

@@ -137,6 +137,7 @@ def paths(request: Request, state: StateDep, viewer: ViewerDep, period: PeriodDe
         data,
         viewer=viewer,
         period=period,
+        main_table="top_paths",
         status_code=built.status_code,
         built=built,
         spec=spec,

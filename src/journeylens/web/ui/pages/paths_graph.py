@@ -165,6 +165,7 @@ def paths_graph(
         data,
         viewer=viewer,
         period=period,
+        main_table="edges",
         status_code=built.status_code,
         built=built,
         spec=chart(drawn, labels),
