@@ -104,3 +104,26 @@ def test_server_answers_503_with_retry_after_when_busy_and_loses_nothing(tmp_pat
         assert ws.con.execute(
             "SELECT count(DISTINCT message_id), count(*) FROM events"
         ).fetchone() == (4000, 4000)
+
+
+def test_a_workspace_that_ran_an_analysis_still_stores_merges_and_traits(tmp_path):
+    # Ibis turns off DuckDB's lookup of Python variables on the connection it wraps, and the
+    # workspace wraps its own: the batches the writer hands to SQL must not depend on it.
+    ws = Workspace.init(tmp_path / "ws")
+    assert ws.con.execute("SELECT current_setting('python_enable_replacements')").fetchone()
+    ws.events.count().execute()  # the workspace's Ibis backend now wraps ws.con
+    assert ws.con.execute("SELECT current_setting('python_enable_replacements')").fetchone() == (
+        False,
+    )
+    writer = Writer(ws.con).start()
+    messages = [
+        {"type": "track", "event": "Viewed", "anonymousId": "device-1", "messageId": "m1"},
+        {"type": "identify", "userId": "ann", "anonymousId": "device-1", "messageId": "m2",
+         "traits": {"email": "ann@example.com", "city": "Leeds"}},
+    ]  # fmt: skip
+    parsed = segment.parse_body({"batch": messages}, route_type=None, received_at=utc_now())
+    assert writer.write(parsed.rows).inserted == 2
+    writer.stop()
+    people = ws.con.execute("SELECT count(*), any_value(city) FROM persons").fetchone()
+    assert people == (1, "Leeds")  # one person (device and user merged), traits stored
+    assert ws.con.execute("SELECT count(*) FROM identities").fetchone()[0] == 3  # + email:

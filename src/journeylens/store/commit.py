@@ -24,6 +24,7 @@ from journeylens.store.contact_keys import contact_keys
 from journeylens.store.derive import Derived, derive
 from journeylens.store.identity import GraphChanges, IdentityGraph
 from journeylens.store.schema import EVENT_COLUMNS, PERSON_TRAIT_COLUMNS
+from journeylens.store.sql import batch_view
 from journeylens.store.traits import apply_traits, promoted
 
 _TS = pa.timestamp("us")
@@ -159,8 +160,8 @@ def store_contacts(
 def _insert_events(con: duckdb.DuckDBPyConnection, batch: list[dict[str, Any]]) -> int:
     if not batch:
         return 0
-    events_batch = _arrow(batch)  # noqa: F841 - referenced by name in the SQL below
-    result = con.execute("INSERT OR IGNORE INTO events SELECT * FROM events_batch").fetchone()
+    with batch_view(con, "events_batch", _arrow(batch)):
+        result = con.execute("INSERT OR IGNORE INTO events SELECT * FROM events_batch").fetchone()
     return int(result[0]) if result else 0
 
 
@@ -174,10 +175,26 @@ def _persist_graph(
         for source in changes.forward
         if source not in changes.new_persons
     }
+    merge_map = pa.table(
+        {
+            "source": pa.array(list(merged), pa.int64()),
+            "target": pa.array(merged.values(), pa.int64()),
+        }
+    )
+    with batch_view(con, "merge_map", merge_map):
+        _persist_persons(con, changes, batch, now, merged)
+    return merged
+
+
+def _persist_persons(
+    con: duckdb.DuckDBPyConnection,
+    changes: GraphChanges,
+    batch: list[dict[str, Any]],
+    now: Any,
+    merged: dict[int, int],
+) -> None:
+    """The rows of :func:`_persist_graph`, with its ``merge_map`` readable by name."""
     if merged:
-        merge_map = pa.table(  # noqa: F841 - used by name in SQL
-            {"source": list(merged), "target": list(merged.values())}
-        )
         con.execute(
             "UPDATE events SET person_id = m.target FROM merge_map m WHERE events.person_id = m.source"
         )
@@ -210,7 +227,7 @@ def _persist_graph(
     if touched:
         ids = sorted(touched)
         identified = _identified_final(changes)
-        persons_batch = pa.table(  # noqa: F841 - used by name in SQL
+        persons_batch = pa.table(
             {
                 "person_id": pa.array(ids, pa.int64()),
                 "is_identified": [p in identified for p in ids],
@@ -218,18 +235,19 @@ def _persist_graph(
                 "last_seen_at": pa.array([seen.get(p, [None, None])[1] for p in ids], _TS),
             }
         )
-        con.execute(
-            """
-            INSERT INTO persons (person_id, is_identified, first_seen_at, last_seen_at, created_at, updated_at)
-            SELECT person_id, is_identified, first_seen_at, last_seen_at, $now, $now FROM persons_batch
-            ON CONFLICT (person_id) DO UPDATE SET
-                is_identified = persons.is_identified OR excluded.is_identified,
-                first_seen_at = least(persons.first_seen_at, excluded.first_seen_at),
-                last_seen_at = greatest(persons.last_seen_at, excluded.last_seen_at),
-                updated_at = excluded.updated_at
-            """,
-            {"now": now},
-        )
+        with batch_view(con, "persons_batch", persons_batch):
+            con.execute(
+                """
+                INSERT INTO persons (person_id, is_identified, first_seen_at, last_seen_at, created_at, updated_at)
+                SELECT person_id, is_identified, first_seen_at, last_seen_at, $now, $now FROM persons_batch
+                ON CONFLICT (person_id) DO UPDATE SET
+                    is_identified = persons.is_identified OR excluded.is_identified,
+                    first_seen_at = least(persons.first_seen_at, excluded.first_seen_at),
+                    last_seen_at = greatest(persons.last_seen_at, excluded.last_seen_at),
+                    updated_at = excluded.updated_at
+                """,
+                {"now": now},
+            )
     if merged:
         con.execute(
             """
@@ -249,17 +267,18 @@ def _persist_graph(
         for distinct_id, (person_id, kind) in changes.new_ids.items()
     ]
     if new_ids:
-        ids_batch = pa.table(  # noqa: F841 - used by name in SQL
+        ids_batch = pa.table(
             {
                 "distinct_id": [i[0] for i in new_ids],
                 "person_id": pa.array([i[1] for i in new_ids], pa.int64()),
                 "kind": [i[2] for i in new_ids],
             }
         )
-        con.execute(
-            "INSERT INTO identities SELECT distinct_id, person_id, kind, $now FROM ids_batch",
-            {"now": now},
-        )
+        with batch_view(con, "ids_batch", ids_batch):
+            con.execute(
+                "INSERT INTO identities SELECT distinct_id, person_id, kind, $now FROM ids_batch",
+                {"now": now},
+            )
     if changes.upgraded_ids:
         con.execute(
             "UPDATE identities SET kind = 'user' WHERE distinct_id IN (SELECT unnest($ids))",
@@ -282,7 +301,6 @@ def _persist_graph(
                 for r in changes.records
             ],
         )
-    return merged
 
 
 def _identified_final(changes: GraphChanges) -> set[int]:
@@ -322,13 +340,13 @@ def _persist_traits(
         rows.append(
             {"person_id": person_id, "traits": orjson.dumps(traits).decode(), **promoted(traits)}
         )
-    traits_batch = pa.Table.from_pylist(rows)  # noqa: F841 - used by name in SQL
     assignments = ", ".join(f"{c} = t.{c}" for c in ("traits", *PERSON_TRAIT_COLUMNS))
-    con.execute(
-        f"UPDATE persons SET {assignments}, updated_at = $now FROM traits_batch t"
-        " WHERE persons.person_id = t.person_id",
-        {"now": now},
-    )
+    with batch_view(con, "traits_batch", pa.Table.from_pylist(rows)):
+        con.execute(
+            f"UPDATE persons SET {assignments}, updated_at = $now FROM traits_batch t"
+            " WHERE persons.person_id = t.person_id",
+            {"now": now},
+        )
 
 
 _ORDER_SCHEMA = pa.schema(
@@ -386,11 +404,11 @@ def _insert_derived(con: duckdb.DuckDBPyConnection, derived: Derived) -> None:
         ("feedback", derived.feedback, _FEEDBACK_SCHEMA),
     ):
         if rows:
-            derived_rows = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 - used in SQL
             columns = ", ".join(schema.names)
-            con.execute(
-                f"INSERT OR IGNORE INTO {table} ({columns}) SELECT {columns} FROM derived_rows"
-            )
+            with batch_view(con, "derived_rows", pa.Table.from_pylist(rows, schema=schema)):
+                con.execute(
+                    f"INSERT OR IGNORE INTO {table} ({columns}) SELECT {columns} FROM derived_rows"
+                )
     if derived.refunds:
         con.execute(
             "UPDATE orders SET status = 'refunded' WHERE order_id IN (SELECT unnest($ids))",

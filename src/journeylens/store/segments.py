@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from journeylens.store.sql import dicts
+from journeylens.store.sql import batch_view, dicts
 
 
 class SegmentError(ValueError):
@@ -49,10 +49,11 @@ def create_static(
                 datetime.now(UTC).replace(tzinfo=None),
             ],
         )
-        new_members = pa.table(  # noqa: F841 - read by name in the next statement
+        new_members = pa.table(
             {"segment_id": [segment_id] * len(members), "person_id": pa.array(members, pa.int64())}
         )
-        con.execute("INSERT INTO segment_members SELECT segment_id, person_id FROM new_members")
+        with batch_view(con, "new_members", new_members):
+            con.execute("INSERT INTO segment_members SELECT segment_id, person_id FROM new_members")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
