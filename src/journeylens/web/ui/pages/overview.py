@@ -2,7 +2,9 @@
 
 Tiles come from the ``kpis`` analysis (the same numbers as ``journeylens kpis`` and
 ``/api/kpis``); each tile's sparkline is the daily series of a matching ``measures`` line;
-the channel table is ``measures`` over the whole range broken down by channel. Each pinned
+the channel table is ``measures`` over the whole range broken down by channel. A day the
+range or the data's end cuts is drawn dashed and hollow; a previous range without data reads
+"no earlier data" on every tile (``change_reason``). Each pinned
 insight is drawn small with its own page's chart code (``pinned_chart`` in ``pages/<page>``),
 for the insight's own dates when its query has them, else for the overview's range.
 """
@@ -58,8 +60,10 @@ def tiles(state: ServerState, period: Period) -> list[dict[str, Any]]:
         ),
     )
     series: dict[str, list[float | None]] = {}
+    partial: dict[str, list[bool]] = {}  # the days in progress, drawn dashed
     for point in daily["points"]:
         series.setdefault(point["measure"], []).append(point["value"])
+        partial.setdefault(point["measure"], []).append(point["in_progress"])
     out = []
     for name, unit, measure, kind in TILES:
         wanted = unit or currency
@@ -78,8 +82,10 @@ def tiles(state: ServerState, period: Period) -> list[dict[str, Any]]:
                 "value": value,
                 "previous": previous,
                 "change": found["change"],
+                "change_reason": found.get("change_reason"),
                 "relative_change": relative,
                 "daily": series.get(measure, []) if measure else [],
+                "daily_in_progress": partial.get(measure, []) if measure else [],
             }
         )
     return out
