@@ -100,8 +100,9 @@ def test_measures_and_trends_use_thousands_separators_and_dates(shop):
                      "--measure", "persons(*)", "--period", "total")  # fmt: skip
     assert ["total", "1,234", "4"] in words(measures)
     trends = table(shop, "trends", "--event", "Product Viewed", "--period", "week")
-    # The week of Monday 2 March, a date, not a timestamp: alice twice, bob, carol.
-    assert ["Product Viewed", "2026-03-02", "4", "3"] in words(trends)
+    # The week of Monday 2 March, a date, not a timestamp: alice twice, bob, carol; in
+    # progress, as the data ends on its Tuesday.
+    assert ["Product Viewed", "2026-03-02", "in progress", "4", "3"] in words(trends)
 
 
 def test_retention_cells_are_percentages(shop):
@@ -109,6 +110,42 @@ def test_retention_cells_are_percentages(shop):
                  "--from", "2026-03-02", "--to", "2026-03-04", "--now", "2026-03-05")  # fmt: skip
     # Four persons start on Monday; alice comes back on Tuesday.
     assert ["2026-03-02", "4", "100.0%", "25.0%"] in words(text)
+
+
+def test_kpis_name_their_ranges_and_say_when_they_cannot_compare(shop):
+    text = table(shop, "kpis", "--from", "2026-03-02", "--to", "2026-03-04",
+                 "--now", "2026-03-05")  # fmt: skip
+    rows = words(text)
+    # Monday and Tuesday (the end is exclusive), against Saturday and Sunday before: nothing
+    # happened then, so no KPI has a change.
+    assert "KPIs, 2026-03-02 – 2026-03-03" in text
+    assert "Previous period: 2026-02-28 – 2026-03-01." in text
+    assert ["active persons", "4", "0", "no earlier data"] in rows
+    assert ["revenue (USD)", "1,234.25 USD", "—", "no earlier data"] in rows
+    # March and the week of 2 March go on after the range: their last value is starred.
+    assert ["mau last (persons) *", "4", "0", "no earlier data"] in rows
+    assert ["dau last (persons)", "1", "0", "no earlier data"] in rows  # Tuesday: alice
+    assert "* in progress: that day, week or month goes on past the range or --now." in text
+
+
+def test_retention_stars_cells_in_progress_and_leaves_future_ones_blank(shop):
+    text = table(shop, "retention", "--period", "day", "--periods", "1",
+                 "--from", "2026-03-02", "--to", "2026-03-04", "--now", "2026-03-03T12:00")  # fmt: skip
+    rows = words(text)
+    # At noon on Tuesday: Monday's cohort has day 1 under way (alice back: 25 %); Tuesday's
+    # (nobody new) has day 0 under way and day 1 not started, a blank cell, not 0.
+    assert ["2026-03-02", "4", "100.0%", "25.0%*"] in rows
+    assert ["2026-03-03", "0", "0.0%*"] in rows
+    assert "* in progress: the day has not ended" in text
+
+
+def test_sessions_mark_the_day_in_progress(shop):
+    text = table(shop, "sessions", "--period", "day", "--from", "2026-03-02",
+                 "--to", "2026-03-04")  # fmt: skip
+    # The data ends on Tuesday at 10:00 (alice's view): that day is still going on.
+    rows = words(text)  # the mark makes the table fold: bounce rates come in a second part
+    assert ["2026-03-03", "in progress", "1", "1", "0 s", "0 s", "0", "—"] in rows
+    assert ["2026-03-02", "4", "4", "52 s", "42 s", "2", "1"] in rows
 
 
 def test_lifecycle_marks_the_period_in_progress(shop):

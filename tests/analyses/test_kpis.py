@@ -198,8 +198,10 @@ def test_the_cli_prints_the_dashboard(tmp_path):
     args = ["kpis", "--workspace", str(tmp_path / "ws"), "--from", "2025-03-10", "--to",
             "2025-03-17", "--churn-days", "3"]  # fmt: skip
     rows = cli(*args, "--format", "csv").stdout.splitlines()
-    assert rows[0] == "name,value,unit,previous,change"
-    assert "revenue,80.0,USD,20.0,60.0" in rows and "revenue,25.0,EUR,," in rows
-    assert "refunds,0.0,USD,0.0,0.0" in rows and "gross_revenue,80.0,USD,20.0,60.0" in rows
+    assert rows[0] == "name,value,unit,previous,change,change_reason,period_start,in_progress"
+    assert "revenue,80.0,USD,20.0,60.0,,,False" in rows
+    assert "revenue,25.0,EUR,,,,,False" in rows
+    assert "refunds,0.0,USD,0.0,0.0,,,False" in rows
+    assert "gross_revenue,80.0,USD,20.0,60.0,,,False" in rows
     data = json.loads(cli(*args, "--format", "json").stdout)
     assert {k["name"] for k in data["kpis"]} >= {"dau", "nps", "churn_rate", "bounce_rate"}

@@ -14,11 +14,15 @@
 * ``now`` — the instant that decides whether a period is still in progress — is the query's
   ``now`` if given, else the time of the latest event in the workspace (the data's end), so
   the same data always gives the same answer; a live workspace's latest event is about now.
+* A period is *partial* — flagged ``in_progress`` in every result that has periods — when
+  the query's range or ``now`` cuts it (``Seen``): the range ends before it ends, starts after
+  it starts, or it ends after ``now``.
 """
 
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -199,7 +203,44 @@ def has_started(index: int, period: Period, now_local: datetime) -> bool:
 
 def in_progress(index: int, period: Period, now_local: datetime) -> bool:
     """The period has not ended yet at ``now_local`` (its end is after now)."""
-    return local_start(index + 1, period) > now_local
+    return Seen(end=now_local).partial(start_of(index, period), period)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The span of local wall-clock time a result observed, ``[start, end)`` (None: open).
+
+    A period is *partial* (``in_progress`` in results) when it is not wholly inside: the
+    query's range starts after the period starts or ends before it ends (a range ending on a
+    Wednesday sees part of its week), or the period ends after ``now``. Whatever marks a
+    period in progress asks ``partial``, so every analysis draws the line in the same place.
+    """
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @classmethod
+    def of(
+        cls,
+        timezone: str,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        now: datetime | None = None,
+    ) -> Seen:
+        """From naive-UTC instants: the range ``[date_from, date_to)`` and ``now``."""
+        ends = [to_local(moment, timezone) for moment in (date_to, now) if moment is not None]
+        start = to_local(date_from, timezone) if date_from is not None else None
+        return cls(start=start, end=min(ends) if ends else None)
+
+    def partial(self, period_start: date | None, period: str) -> bool:
+        """Whether the local day / week / month starting on ``period_start`` is seen in part
+        only (a ``total`` period, ``period_start`` None, never is)."""
+        if period_start is None or period not in ("day", "week", "month"):
+            return False
+        index = index_of(period_start, period)  # type: ignore[arg-type]
+        begins, ends = local_start(index, period), local_start(index + 1, period)  # type: ignore[arg-type]
+        cut_before = self.start is not None and self.start > begins
+        return cut_before or (self.end is not None and self.end < ends)
 
 
 def now_of(tables: Tables, now: datetime | None) -> datetime | None:
@@ -210,6 +251,20 @@ def now_of(tables: Tables, now: datetime | None) -> datetime | None:
     if latest is None or latest != latest:  # NULL / NaT: no events at all
         return None
     return latest.to_pydatetime() if hasattr(latest, "to_pydatetime") else latest
+
+
+def seen(
+    tables: Tables,
+    period: str,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    now: datetime | None,
+) -> Seen:
+    """What a per-period result observed: ``[date_from, date_to)`` up to ``now`` (default: the
+    latest event, ``now_of``), so the periods those cut are marked ``in_progress``."""
+    if period not in ("day", "week", "month"):
+        return Seen()
+    return Seen.of(tables.timezone, date_from, date_to, now_of(tables, now))
 
 
 def data_indexes(tables: Tables, period: Period) -> tuple[int, int] | None:

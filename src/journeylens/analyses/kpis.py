@@ -2,7 +2,18 @@
 
 The range R is ``[date_from, date_to)`` (default: the 30 days up to the end of the last busy
 day, ``data_days.py``: a stray late event does not move it); the previous range P is the same length just before it. Every KPI is computed
-for both; ``change`` is R's value minus P's.
+for both; ``change`` is R's value minus P's. The result names both ranges (``date_from`` …
+``date_to``, ``previous_from`` … ``previous_to``).
+
+Changes compare like with like, or say why not (``change_reason``, ``change`` null):
+
+* ``no_earlier_data`` on every KPI when P has neither customer activity nor an order (a
+  workspace whose data starts inside R): "+30,648 orders" against nothing is not a change.
+* ``in_progress`` on ``dau_last`` / ``wau_last`` / ``mau_last`` when the last period of R or
+  of P is partial — cut by its range or not over at ``now`` (default: the latest event;
+  ``activity.Seen``). Such a KPI is itself flagged ``in_progress`` with its ``period_start``:
+  the last period R touches is reported, flagged, rather than silently replaced by an earlier
+  complete one, so "4 this month" reads as four days into the month, not a collapse.
 
 Definitions (a *person is active* on customer activity — a track, page or screen call whose
 name is not in ``ignore_events``, by default the workspace's ``[activity] not_activity``: what
@@ -42,7 +53,7 @@ Rates are fractions (0.25 = 25 %); a KPI with nothing to divide by is null.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -50,9 +61,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from journeylens.analyses import money
 from journeylens.analyses import sessions as sessions_analysis
+from journeylens.analyses.activity import Seen, now_of
 from journeylens.analyses.base import (
     Analysis,
     AnalysisError,
+    AsOf,
     DateRange,
     Query,
     Result,
@@ -67,7 +80,7 @@ from journeylens.analyses.measures import periods_in_range
 SUPPORT = ("Support Ticket Created", "Chat Started", "Support Contacted", "Ticket Created")
 
 
-class KpisQuery(Query, DateRange):
+class KpisQuery(Query, DateRange, AsOf):
     conversion_event: str = Field("Order Completed", description="What makes a visitor a buyer.")
     support_events: tuple[str, ...] = Field(
         SUPPORT, description="Events that are support contacts.",
@@ -102,12 +115,16 @@ class Kpi(BaseModel):
     unit: str
     previous: float | None = None
     change: float | None = None
+    change_reason: str | None = None  # no_earlier_data | in_progress: why change is null
+    period_start: date | None = None  # a *_last KPI's period
+    in_progress: bool = False  # a *_last KPI whose period the range or now cuts
 
 
 class KpisResult(Result):
     date_from: datetime
     date_to: datetime
     previous_from: datetime | None = None
+    previous_to: datetime | None = None
     kpis: list[Kpi]
 
     def get(self, name: str, unit: str | None = None) -> Kpi:
@@ -279,6 +296,26 @@ def visits(
     return values
 
 
+LAST_PERIODS = {"dau_last": "day", "wau_last": "week", "mau_last": "month"}
+
+
+def last_periods(
+    tables: Tables, date_from: datetime, date_to: datetime, now: datetime | None
+) -> dict[str, tuple[date, bool]]:
+    """Per ``*_last`` KPI: the last period the range touches, and whether it is partial."""
+    seen = Seen.of(tables.timezone, date_from, date_to, now)
+    found = {}
+    for name, period in LAST_PERIODS.items():
+        last = periods_in_range(tables.timezone, date_from, date_to, period)[-1]
+        found[name] = (last, seen.partial(last, period))
+    return found
+
+
+def nothing_in(values: Values) -> bool:
+    """A range with neither customer activity nor an order: nothing to compare with."""
+    return not values.get(("active_persons", "persons")) and not values.get(("orders", "orders"))
+
+
 ORDER = ("dau", "dau_last", "wau", "wau_last", "mau", "mau_last", "active_persons",
          "conversion_rate", "orders", "refunded_orders", "buyers", "revenue", "gross_revenue",
          "refunds", "average_order_value",
@@ -321,6 +358,10 @@ def run(tables: Tables, query: KpisQuery) -> KpisResult:
     for values, sessions in zip((current, previous), visits(tables, query, ranges), strict=False):
         values.update(sessions)
     keys = sorted(set(current) | set(previous), key=lambda k: (ORDER.index(k[0]), k[1]))
+    now = now_of(tables, query.now)
+    last = last_periods(tables, date_from, date_to, now)
+    last_before = last_periods(tables, previous_from, date_from, now) if previous_from else {}
+    empty_before = query.compare and nothing_in(previous)
     kpis = []
     for name, unit in keys:
         value, before = current.get((name, unit)), previous.get((name, unit))
@@ -329,8 +370,20 @@ def run(tables: Tables, query: KpisQuery) -> KpisResult:
         ):
             value = 0.0
         change = value - before if value is not None and before is not None else None
-        kpis.append(Kpi(name=name, value=value, unit=unit, previous=before, change=change))
-    return KpisResult(date_from=date_from, date_to=date_to, previous_from=previous_from, kpis=kpis)
+        start, cut = last.get(name, (None, False))
+        reason = None
+        if empty_before:
+            reason = "no_earlier_data"
+        elif name in last_before and (cut or last_before[name][1]):
+            reason = "in_progress"
+        kpi = Kpi(name=name, value=value, unit=unit, previous=before,
+                  change=None if reason else change, change_reason=reason,
+                  period_start=start, in_progress=cut)  # fmt: skip
+        kpis.append(kpi)
+    return KpisResult(
+        date_from=date_from, date_to=date_to, previous_from=previous_from,
+        previous_to=date_from if previous_from else None, kpis=kpis,
+    )  # fmt: skip
 
 
 ANALYSIS = Analysis(

@@ -24,7 +24,9 @@ form is for the command line; names containing ``|``, ``,``, parentheses or the 
 Events are counted in the period (``expr.period_start``, the workspace time zone) of their
 timestamp; the breakdown is each event's own value of an event property, a person property
 (``person.country``) or ``channel``. Periods without events give 0 for counts and persons
-and nothing for the other aggregates; with a date range every period in it is listed.
+and nothing for the other aggregates; with a date range every period in it is listed. A period
+the range or ``now`` (default: the latest event) cuts is ``in_progress`` (``activity.Seen``):
+its numbers cover only part of it.
 """
 
 from __future__ import annotations
@@ -40,7 +42,16 @@ import ibis.expr.types as ir
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from journeylens.analyses.base import Analysis, AnalysisError, DateRange, Query, Result, Tables
+from journeylens.analyses import activity
+from journeylens.analyses.base import (
+    Analysis,
+    AnalysisError,
+    AsOf,
+    DateRange,
+    Query,
+    Result,
+    Tables,
+)
 from journeylens.analyses.behaviour import behaviour, is_activity
 from journeylens.analyses.expr import (
     AND,
@@ -214,7 +225,7 @@ def parse_measure(value: str | dict[str, Any] | Measure) -> Measure:
         raise AnalysisError(where + messages) from None
 
 
-class MeasuresQuery(Query, DateRange):
+class MeasuresQuery(Query, DateRange, AsOf):
     measures: tuple[Measure, ...] = Field(
         description="e.g. 'count(Order Completed)', 'persons(*)', 'sum(revenue of Order "
         "Completed)', 'p90(properties.value of Checkout Started)', "
@@ -308,6 +319,7 @@ class Point(BaseModel):
     period_start: date | None
     breakdown: str | None = None
     value: float | None
+    in_progress: bool = False
 
 
 class MeasuresResult(Result):
@@ -321,7 +333,11 @@ class MeasuresResult(Result):
         for p in self.points:
             key = (p.period_start, p.breakdown)
             row = table.setdefault(
-                key, {"period_start": p.period_start and p.period_start.isoformat()}
+                key,
+                {
+                    "period_start": p.period_start and p.period_start.isoformat(),
+                    "in_progress": p.in_progress,
+                },
             )
             if self.breakdown is not None:
                 row["breakdown"] = p.breakdown
@@ -373,6 +389,7 @@ def run(tables: Tables, query: MeasuresQuery) -> MeasuresResult:
                                         query.period))  # fmt: skip
     else:
         periods = sorted({k[2] for k in cells if k[2] is not None})
+    seen = activity.seen(tables, query.period, query.date_from, query.date_to, query.now)
     groups = sorted({k[3] for k in cells}, key=lambda v: (v is None, v or ""))
     if query.breakdown is None or not groups:
         groups = [None]
@@ -390,7 +407,8 @@ def run(tables: Tables, query: MeasuresQuery) -> MeasuresResult:
                     num, den = parts["numerator"], parts["denominator"]
                     value = num / den if num is not None and den else None
                 points.append(Point(measure=measure.label, period_start=start, breakdown=group,
-                                    value=value))  # fmt: skip
+                                    value=value,
+                                    in_progress=seen.partial(start, query.period)))  # fmt: skip
     return MeasuresResult(
         measures=[m.label for m in query.measures], breakdown=query.breakdown, points=points
     )

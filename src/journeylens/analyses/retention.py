@@ -121,18 +121,21 @@ class RetentionResult(Result):
         return data
 
     def rows(self) -> list[dict[str, Any]]:
-        """The matrix: one row per cohort (the average first), the rate per period N."""
+        """The matrix: one row per cohort (the average first), the rate per period N, and
+        ``in_progress_from``: the first N still in progress (later ones have not started)."""
         groups = [("(all)", self.cohorts, self.average)]
         groups += [(g.value or "(none)", g.cohorts, g.average) for g in self.breakdown or ()]
         rows = []
         for value, cohorts, average in groups:
             label = {} if self.breakdown is None else {"breakdown": value}
             total = {"cohort": "average", "size": sum(c.size for c in cohorts)}
-            rows.append(label | total | {f"period_{a.period}": a.rate for a in average})
+            averages = {f"period_{a.period}": a.rate for a in average}
+            rows.append(label | total | averages | {"in_progress_from": None})
             for cohort in cohorts:
                 cells = {f"period_{p.period}": p.rate for p in cohort.periods}
                 start = {"cohort": cohort.cohort.isoformat(), "size": cohort.size}
-                rows.append(label | start | cells)
+                going = [p.period for p in cohort.periods if p.in_progress]
+                rows.append(label | start | cells | {"in_progress_from": min(going, default=None)})
         return rows
 
 

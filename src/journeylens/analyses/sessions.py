@@ -17,7 +17,9 @@ time: last event − first event, so a one-event session lasts 0 s and counts in
 median is 0 s whenever more than half of the sessions had one event, and
 ``single_event_sessions`` says how many did), pages per session and
 bounce rate — both over the sessions with at least one page view, since a session of only
-track calls (an e-mail opened, a server-side event) has no pages to count or bounce from.
+track calls (an e-mail opened, a server-side event) has no pages to count or bounce from. A
+period the range or ``now`` (default: the latest event) cuts is ``in_progress``
+(``activity.Seen``).
 """
 
 from __future__ import annotations
@@ -30,8 +32,16 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, Field, model_validator
 
-from journeylens.analyses import dialect
-from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables, number
+from journeylens.analyses import activity, dialect
+from journeylens.analyses.base import (
+    Analysis,
+    AsOf,
+    DateRange,
+    Query,
+    Result,
+    Tables,
+    number,
+)
 from journeylens.analyses.behaviour import behaviour, customer_activity
 from journeylens.analyses.expr import (
     Filter,
@@ -263,7 +273,7 @@ def build(
 # --- the ``sessions`` analysis ----------------------------------------------------------------
 
 
-class SessionsQuery(Query, DateRange):
+class SessionsQuery(Query, DateRange, AsOf):
     """Sessions per period. A session belongs to the period (and the date range) of its start.
 
     ``filters`` keep the sessions with at least one event matching all of them (the session
@@ -299,6 +309,7 @@ class SessionPeriod(BaseModel):
     pages_per_session: float | None
     bounces: int
     bounce_rate: float | None
+    in_progress: bool = False
 
 
 class SessionsResult(Result):
@@ -417,6 +428,12 @@ def run_sessions(
     if query.period == "total" and not periods:
         periods = [NO_SESSIONS.model_copy()]
     periods.sort(key=lambda p: (p.period_start or date.min, p.breakdown is None, p.breakdown or ""))
+    if query.period != "total" and periods:
+        seen = activity.seen(tables, query.period, query.date_from, query.date_to, query.now)
+        periods = [
+            p.model_copy(update={"in_progress": seen.partial(p.period_start, query.period)})
+            for p in periods
+        ]
     return SessionsResult(breakdown=query.breakdown, periods=periods)
 
 

@@ -5,7 +5,8 @@ behaviour) and each day/week/month (cut in the workspace time zone): the number 
 the number of distinct persons, optionally broken down by an event property, a person property
 (``person.country``) or ``channel``, and narrowed by property filters. Built on ``measures``:
 a trend line is ``count(EVENT)`` beside ``persons(EVENT)``; with a date range every period in
-it is listed, empty ones as 0.
+it is listed, empty ones as 0. A period the range or ``now`` (default: the latest event) cuts
+— the week of a range ending on a Wednesday, the day still going on — is ``in_progress``.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from journeylens.analyses import measures
-from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables
+from journeylens.analyses.base import Analysis, AsOf, DateRange, Query, Result, Tables
 from journeylens.analyses.expr import Filter, Interval, property_parts
 from journeylens.analyses.measures import Measure, MeasuresQuery
 
 
-class TrendsQuery(Query, DateRange):
+class TrendsQuery(Query, DateRange, AsOf):
     events: tuple[str, ...] = Field(
         description="Event names; 'A|B' counts any of them as one line, '*' any event.",
         json_schema_extra={"cli": "--event"},
@@ -64,6 +65,7 @@ class TrendPoint(BaseModel):
     breakdown: str | None = None
     count: int
     persons: int
+    in_progress: bool = False
 
 
 class TrendsResult(Result):
@@ -94,6 +96,7 @@ def measures_query(query: TrendsQuery) -> MeasuresQuery:
         filters=query.filters,
         date_from=query.date_from,
         date_to=query.date_to,
+        now=query.now,
     )
 
 
@@ -104,6 +107,7 @@ def build(tables: Tables, query: TrendsQuery) -> ir.Table:
 def run(tables: Tables, query: TrendsQuery) -> TrendsResult:
     result = measures.run(tables, measures_query(query))
     values = {(p.measure, p.period_start, p.breakdown): p.value for p in result.points}
+    cut = {p.period_start for p in result.points if p.in_progress}
     keys = sorted(
         {(start, group) for _, start, group in values},
         key=lambda k: (k[0] or date.min, k[1] is None, k[1] or ""),
@@ -115,6 +119,7 @@ def run(tables: Tables, query: TrendsQuery) -> TrendsResult:
             breakdown=group,
             count=int(values.get((f"count:{event}", start, group)) or 0),
             persons=int(values.get((f"persons:{event}", start, group)) or 0),
+            in_progress=start in cut,
         )
         for event in query.events
         for start, group in keys

@@ -8,9 +8,10 @@ the values and fits them to the terminal.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
-from journeylens.cli.tables import IN_PROGRESS, Column, View, cell, marker_column, money
+from journeylens.cli.tables import IN_PROGRESS, Column, View, cell, day, marker_column, money
 
 Data = dict[str, Any]
 
@@ -114,12 +115,29 @@ def funnel(data: Data, title: str) -> list[View]:
     return [View(title, columns, rows, notes)]
 
 
+CHANGE_REASONS = {"no_earlier_data": "no earlier data", "in_progress": "partial period"}
+PARTIAL = "*"  # marks a value of a period in progress; a note says so
+
+
+def covered(date_from: str, date_to: str) -> str:
+    """A result's ``[date_from, date_to)`` as the days it covers: ``2026-10-02 – 2026-10-31``
+    (a ``date_to`` at midnight is exclusive, so the last day is the one before)."""
+    start, end = datetime.fromisoformat(date_from), datetime.fromisoformat(date_to)
+    if end.time() == datetime.min.time():
+        return f"{day(start)} – {day(end - timedelta(days=1))}"
+    return f"{day(start)} – {day(end)} (exclusive)"
+
+
 def kpis(data: Data, title: str) -> list[View]:
-    """One row per KPI; each value read in its unit (a rate's change in percentage points)."""
+    """One row per KPI; each value read in its unit (a rate's change in percentage points);
+    the ranges compared named, a partial last period starred, a change that cannot be made
+    said in words."""
     rows = []
+    partial = False
     for kpi in data["kpis"]:
         unit = kpi["unit"]
         name = kpi["name"].replace("_", " ")
+        reason = CHANGE_REASONS.get(kpi.get("change_reason") or "")
         if unit == "rate":
             value, change = Column("", "", "percent"), Column("", "", "points")
         elif unit == "seconds":
@@ -130,7 +148,7 @@ def kpis(data: Data, title: str) -> list[View]:
                     "kpi": f"{name} ({unit})",
                     "value": money(kpi["value"], unit),
                     "previous": money(kpi["previous"], unit),
-                    "change": money(kpi["change"], unit, signed=True),
+                    "change": reason or money(kpi["change"], unit, signed=True),
                 }
             )
             continue
@@ -142,18 +160,30 @@ def kpis(data: Data, title: str) -> list[View]:
                 "kpi": name,
                 "value": cell(kpi["value"], value),
                 "previous": cell(kpi.get("previous"), value),
-                "change": cell(kpi.get("change"), change),
+                "change": reason or cell(kpi.get("change"), change),
             }
         )
+        if kpi.get("in_progress"):  # a *_last KPI (never money)
+            rows[-1]["kpi"] += f" {PARTIAL}"
+            partial = True
     columns = [
         Column("kpi", "KPI", repeat=True),
         Column("value", "value", "number"),
         Column("previous", "previous period", "number"),
         Column("change", "change", "number"),
     ]
+    notes = []
     if data.get("previous_from") is None:
         columns = columns[:2]
-    return [View(title, columns, rows)]
+    else:
+        previous = covered(data["previous_from"], data["previous_to"] or data["date_from"])
+        notes.append(f"Previous period: {previous}.")
+    if partial:
+        notes.append(
+            f"{PARTIAL} in progress: that day, week or month goes on past the range or --now."
+        )
+    heading = f"{title}, {covered(data['date_from'], data['date_to'])}"
+    return [View(heading, columns, rows, notes)]
 
 
 def retention(data: Data, title: str) -> list[View]:
@@ -175,10 +205,10 @@ def retention(data: Data, title: str) -> list[View]:
             | {f"p{a['period']}": a["rate"] for a in average}
         )
         for cohort in cohorts:
-            # Item 3 of issue 12 marks in-progress cells (``p["in_progress"]``) here.
+            # A period not yet started has no cell (printed blank); one in progress is starred.
             rows.append(
                 {"breakdown": value, "cohort": cohort["cohort"], "size": cohort["size"]}
-                | {f"p{p['period']}": p["rate"] for p in cohort["periods"]}
+                | {f"p{p['period']}": _retained(p) for p in cohort["periods"]}
             )
     columns = [
         Column("cohort", "cohort", "date", repeat=True),
@@ -187,7 +217,20 @@ def retention(data: Data, title: str) -> list[View]:
     if data.get("breakdown") is not None:
         columns.insert(0, COLUMNS["breakdown"])
     note = f"Each cell: the share of the cohort active again N {unit}s after its first {unit}."
-    return [View(title, columns, rows, [note])]
+    notes = [note]
+    if any(p["in_progress"] for _, cohorts, _ in groups for c in cohorts for p in c["periods"]):
+        notes.append(
+            f"{PARTIAL} in progress: the {unit} has not ended, its share can still grow; a blank "
+            f"cell's {unit} has not started."
+        )
+    return [View(title, columns, rows, notes)]
+
+
+def _retained(period: dict[str, Any]) -> Any:
+    """A retention cell: the share, starred while its period is in progress."""
+    if not period["in_progress"]:
+        return period["rate"]
+    return cell(period["rate"], Column("", "", "percent")) + PARTIAL
 
 
 def sessions(data: Data, title: str) -> list[View]:
@@ -201,7 +244,8 @@ def sessions(data: Data, title: str) -> list[View]:
         "the mean and the median (0 s when more than half had one event; "
         "single_event_sessions in --format json)."
     )
-    return [View(title, [COLUMNS[k] for k in keys], data["periods"], [note])]
+    columns = _with_marker([COLUMNS[k] for k in keys] + [marker_column()])
+    return [View(title, columns, data["periods"], [note])]
 
 
 def stickiness(data: Data, title: str) -> list[View]:

@@ -5,7 +5,9 @@ Tiles come from the ``kpis`` analysis (the same numbers as ``journeylens kpis`` 
 and average order value from the ``orders`` table as ``analyses/money.py`` defines them (so
 the days add up to the tile), conversion and active customers from the matching daily
 ``measures`` line; each tile's label opens its definition (``docs/kpis.md``);
-the channel table is ``measures`` over the whole range broken down by channel. Each pinned
+the channel table is ``measures`` over the whole range broken down by channel. A day the
+range or the data's end cuts is drawn dashed and hollow; a previous range without data reads
+"no earlier data" on every tile (``change_reason``). Each pinned
 insight is drawn small with its own page's chart code (``pinned_chart`` in ``pages/<page>``),
 for the insight's own dates when its query has them, else for the overview's range.
 """
@@ -89,9 +91,12 @@ def tiles(state: ServerState, period: Period) -> list[dict[str, Any]]:
         check_events=False,  # the tiles' own measures: a shop without orders shows zeros
     )
     series: dict[str, list[float | None]] = {}
+    partial: dict[str, list[bool]] = {}  # the days in progress, drawn dashed
     for point in daily["points"]:
         series.setdefault(point["measure"], []).append(point["value"])
+        partial.setdefault(point["measure"], []).append(point["in_progress"])
     by_day = money_series(state, query.date_from, query.date_to, currency)
+    days_in_progress = next(iter(partial.values()), [])  # one day grid for every tile
     out = []
     for name, unit, measure, kind in TILES:
         wanted = unit or currency
@@ -110,10 +115,12 @@ def tiles(state: ServerState, period: Period) -> list[dict[str, Any]]:
                 "value": value,
                 "previous": previous,
                 "change": found["change"],
+                "change_reason": found.get("change_reason"),
                 "relative_change": relative,
                 "daily": by_day.get((name, found["unit"]), [])
                 if measure == MONEY
                 else series.get(measure or "", []),
+                "daily_in_progress": days_in_progress if measure else [],
             }
         )
     return out

@@ -2,8 +2,10 @@
 
 The builder's state is the ``/api/trends`` query string (``event`` repeated, ``period``,
 ``breakdown``, ``where`` repeated); the chart draws each event's count (solid) and unique
-persons (dotted) per period. The KPI table is ``/api/kpis`` for the shared date range, with
-the previous range of the same length and the change.
+persons (dotted) per period; a period in progress (cut by the range or the data's end) is a
+hollow point on a dashed segment, "in progress" in the legend, the hover and the table. The KPI
+table is ``/api/kpis`` for the shared date range, with the previous range of the same length
+and the change, or why there is none.
 """
 
 from __future__ import annotations
@@ -73,10 +75,38 @@ def series(points: list[dict[str, Any]], events: list[str]) -> list[dict[str, An
             "x": [p["period_start"] for p in points if (p["event"], p.get("breakdown")) == key],
             "count": [p["count"] for p in points if (p["event"], p.get("breakdown")) == key],
             "persons": [p["persons"] for p in points if (p["event"], p.get("breakdown")) == key],
+            "in_progress": [
+                p.get("in_progress", False)
+                for p in points
+                if (p["event"], p.get("breakdown")) == key
+            ],
         }
         for key in keys
         for event, group in [key]
     ]
+
+
+def in_progress_part(
+    x: list[Any], y: list[Any], partial: list[bool]
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """A line split where periods are in progress: the y of the complete periods (None
+    elsewhere, so the solid line stops there), and the x, y of every segment that touches a
+    period in progress, each followed by a gap (None), to draw dashed."""
+    solid = [None if cut else value for value, cut in zip(y, partial, strict=True)]
+    dashed_x: list[Any] = []
+    dashed_y: list[Any] = []
+    for i in range(len(x)):
+        if not partial[i]:
+            continue
+        if i > 0 and not partial[i - 1]:
+            dashed_x += [x[i - 1]]
+            dashed_y += [y[i - 1]]
+        dashed_x += [x[i]]
+        dashed_y += [y[i]]
+        if i + 1 < len(x) and not partial[i + 1]:
+            dashed_x += [x[i + 1], x[i + 1]]
+            dashed_y += [y[i + 1], None]
+    return solid, dashed_x, dashed_y
 
 
 def chart(lines: list[dict[str, Any]], labels: dict[str, str], breakdown: bool) -> dict[str, Any]:
@@ -86,28 +116,44 @@ def chart(lines: list[dict[str, Any]], labels: dict[str, str], breakdown: bool) 
         if line["breakdown"] is not None:
             name += str(line["breakdown"])
         color = COLORS[i % len(COLORS)]
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": f"{name} — {labels['count']}",
-                "x": line["x"],
-                "y": line["count"],
-                "line": {"color": color, "width": 2},
-                "marker": {"size": 4},
-            }
-        )
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": f"{name} — {labels['persons']}",
-                "x": line["x"],
-                "y": line["persons"],
-                "line": {"color": color, "width": 1.5, "dash": "dot"},
-                "visible": "legendonly" if breakdown else True,
-            }
-        )
+        partial = line.get("in_progress") or [False] * len(line["x"])
+        for measure, style in (("count", {"width": 2}), ("persons", {"width": 1.5, "dash": "dot"})):
+            solid, dashed_x, dashed_y = in_progress_part(line["x"], line[measure], partial)
+            visible = "legendonly" if breakdown and measure == "persons" else True
+            trace_name = f"{name} — {labels[measure]}"
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers" if measure == "count" else "lines",
+                    "name": trace_name,
+                    "legendgroup": trace_name,
+                    "x": line["x"],
+                    "y": solid,
+                    "line": {"color": color, **style},
+                    "marker": {"size": 4},
+                    "visible": visible,
+                }
+            )
+            if not dashed_x:
+                continue
+            cut = {x for x, partial_x in zip(line["x"], partial, strict=True) if partial_x}
+            symbols = ["circle-open" if x in cut else "circle" for x in dashed_x]
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": f"{trace_name} ({labels['in_progress']})",
+                    "legendgroup": trace_name,
+                    "x": dashed_x,
+                    "y": dashed_y,
+                    "line": {"color": color, "width": style["width"], "dash": "dash"},
+                    "marker": {"size": 7, "symbol": symbols, "color": color},
+                    "hovertemplate": f"%{{y:,d}} ({labels['in_progress']})<extra>{trace_name}</extra>",
+                    "connectgaps": False,
+                    "meta": "in_progress",
+                    "visible": visible,
+                }
+            )
     return {
         "data": data,
         "layout": {
@@ -121,7 +167,11 @@ def chart(lines: list[dict[str, Any]], labels: dict[str, str], breakdown: bool) 
 
 
 def chart_labels(_: Any) -> dict[str, str]:
-    return {"count": _("trends.count"), "persons": _("trends.persons")}
+    return {
+        "count": _("trends.count"),
+        "persons": _("trends.persons"),
+        "in_progress": _("trends.in_progress"),
+    }
 
 
 def pinned_chart(
@@ -145,8 +195,12 @@ def table(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows: dict[tuple[Any, Any], dict[str, Any]] = {}
     for point in points:
         key = (point["period_start"], point.get("breakdown"))
-        row = rows.setdefault(key, {"period_start": key[0], "breakdown": key[1], "values": {}})
+        row = rows.setdefault(
+            key,
+            {"period_start": key[0], "breakdown": key[1], "values": {}, "in_progress": False},
+        )
         row["values"][point["event"]] = {"count": point["count"], "persons": point["persons"]}
+        row["in_progress"] = row["in_progress"] or point.get("in_progress", False)
     return list(rows.values())
 
 
