@@ -14,29 +14,8 @@ import httpx
 import pytest
 
 from journeylens.profiles import SEARCH_PAGE_SIZE, TIMELINE_PAGE_SIZE, display_name, local_time
-from tests.ui.conftest import ADMIN, CHINESE_ADMIN, MEMBER, signed_in
+from tests.ui.conftest import CHINESE_ADMIN, signed_in
 from tests.ui.customer_journeys import Customer, send
-
-
-# The conftest's ``admin``/``member`` re-enter an httpx client that is already open
-# (``with signed_in(...)`` raises "Cannot open a client instance more than once"): these
-# local fixtures sign in the same way and close the client afterwards.
-@pytest.fixture
-def admin(shop):
-    client = signed_in(shop, ADMIN)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def member(shop):
-    client = signed_in(shop, MEMBER)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture(scope="module")
