@@ -144,13 +144,8 @@ class Period:
 
 
 def _day(value: str | None, state: ServerState, what: str) -> date | None:
-    """A ``from``/``to`` of the URL read as the API reads it; a bad one is a 400 page."""
-    if not value:
-        return None
-    try:
-        return inputs.parse_day(value, today=runs.today(state), what=what)
-    except InputError as error:
-        raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
+    """A ``from``/``to`` of the URL read as the API reads it (``InputError`` if it does not)."""
+    return inputs.parse_day(value, today=runs.today(state), what=what) if value else None
 
 
 def period_in(params: dict[str, str], state: ServerState) -> Period | None:
@@ -158,17 +153,17 @@ def period_in(params: dict[str, str], state: ServerState) -> Period | None:
     reads; relative dates such as ``-7d`` count from today)."""
     try:
         start, end = _day(params.get("from"), state, "from"), _day(params.get("to"), state, "to")
-    except HTTPException:
+    except InputError:
         return None
     return Period(start, end, True) if start and end and start <= end else None
 
 
 def period_of(request: Request, state: StateDep) -> Period:
     """The range in the URL; by default the 30 days up to the last busy day (``data_days``:
-    one stray late event does not empty every default view)."""
-    start = _day(request.query_params.get("from"), state, "from")
-    end = _day(request.query_params.get("to"), state, "to")
+    one stray late event does not empty every default view). A bad one is a 400 page."""
     try:
+        start = _day(request.query_params.get("from"), state, "from")
+        end = _day(request.query_params.get("to"), state, "to")
         inputs.check_range(start, end)
     except InputError as error:
         raise HTTPException(400, {"code": "invalid_query", "message": str(error)}) from None
