@@ -1,7 +1,7 @@
 """Orders and money, defined once: what every surface that shows revenue or orders reads.
 
 The KPI dashboard (``kpis.py``), the overview's tiles and sparklines, the trends page's KPI
-table, the customer 360 (``profiles.py``) and the demo summary (``demo/load.py``) all count
+table, the customer 360 (``profiles/customer360.py``) and the demo summary (``demo/load.py``) all count
 with the functions below, so the same range gives the same number everywhere
 (``tests/ui/test_kpi_surfaces.py``; the definitions are in ``docs/kpis.md``).
 
