@@ -22,6 +22,7 @@ MODULES = (
     "paths",
     "paths_graph",
     "stages",
+    "rfm",
 )
 
 

@@ -190,7 +190,9 @@ def _flag(name: str, field: FieldInfo) -> str:
 
 
 def analysis_command(
-    analysis: Analysis, variant: tuple[str, Analysis] | None = None
+    analysis: Analysis,
+    variant: tuple[str, Analysis] | None = None,
+    saver: Callable[[Workspace, Any], dict[str, Any]] | None = None,
 ) -> Callable[..., None]:
     """A typer command whose options are the fields of the analysis's query model.
 
@@ -228,6 +230,16 @@ def analysis_command(
                 annotation=Annotated[bool, option],
             )
         )  # fmt: skip
+    if saver is not None:
+        option = typer.Option(
+            "--save", help=f"Write every person's result to its table ({saver.__doc__})."
+        )
+        parameters.append(
+            inspect.Parameter(
+                "_save", inspect.Parameter.KEYWORD_ONLY, default=False,
+                annotation=Annotated[bool, option],
+            )
+        )  # fmt: skip
     parameters.append(
         inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, default="table",
                           annotation=FormatOpt)
@@ -239,6 +251,7 @@ def analysis_command(
         for name in [n for n, f in fields.items() if turns_off(f)]:
             options[name] = False if options.pop(name) else None
         chosen = analysis
+        save = bool(options.pop("_save", False))
         given = {k for k, v in options.items() if k != "_variant" and v is not None and v != []}
         if variant is not None:
             flag, other = variant
@@ -256,6 +269,9 @@ def analysis_command(
             for k, v in options.items()
             if k in given
         }
+        if save and saver is not None:
+            save_and_report(analysis, saver, workspace, body, fmt)
+            return
         data = run_or_ask(chosen, workspace, body)
         result = chosen.result.model_validate(data)
         emit(chosen, result.rows(), data, fmt)
@@ -282,12 +298,38 @@ def run_or_ask(analysis: Analysis, workspace: str, body: dict[str, Any]) -> dict
         return ask_server(error, f"/api/{analysis.path}", body)
 
 
+def save_and_report(
+    analysis: Analysis,
+    saver: Callable[[Workspace, Any], dict[str, Any]],
+    workspace: str,
+    body: dict[str, Any],
+    fmt: str,
+) -> None:
+    """Run ``saver`` on a workspace opened for writing; print what it wrote."""
+    try:
+        with Workspace.open(workspace) as ws:
+            today = get_settings().today or inputs.today(ws.config.timezone)
+            written = saver(ws, analysis.query.parse(body, today=today))
+    except (AnalysisError, WorkspaceNotFoundError, WorkspaceConfigError) as error:
+        raise fail(str(error)) from None
+    except WorkspaceInUseError as error:
+        raise fail(
+            f"{error} Saving writes to the workspace: stop the server, then run this again."
+        ) from None
+    if fmt == "json":
+        print(json.dumps(written, ensure_ascii=False, indent=2, default=str))
+        return
+    console.print(f"Saved {written['persons']:,} persons to [bold]{written['table']}[/].")
+
+
 def register(app: typer.Typer) -> None:
+    from journeylens.cli.person_tables import SAVERS
+
     known = registry.analyses()
     variants = {a.variant_of[0]: (a.variant_of[1], a) for a in known.values() if a.variant_of}
     for analysis in known.values():
         app.command(analysis.name.replace("_", "-"), help=analysis.summary)(
-            analysis_command(analysis, variants.get(analysis.name))
+            analysis_command(analysis, variants.get(analysis.name), SAVERS.get(analysis.name))
         )
 
 

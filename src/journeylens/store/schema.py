@@ -266,6 +266,34 @@ MIGRATIONS: list[list[str]] = [
         )
         """,
     ],
+    # — per-person results of RFM and personas (helper "rfm"; docs/architecture.md "Data
+    # model", ADR 0012): rewritten whole by `journeylens rfm --save` / `personas --save`.
+    [
+        """
+        CREATE TABLE person_rfm (
+            person_id    BIGINT PRIMARY KEY,
+            recency_days BIGINT NOT NULL,   -- whole days from the last order to window_end
+            frequency    BIGINT NOT NULL,   -- orders counted (not refunded, workspace currency)
+            monetary     DOUBLE NOT NULL,   -- their revenue (net of refunds)
+            r_score      BIGINT NOT NULL,   -- 1-5
+            f_score      BIGINT NOT NULL,
+            m_score      BIGINT NOT NULL,
+            rfm_score    VARCHAR NOT NULL,  -- "545"
+            tier         VARCHAR NOT NULL,  -- champions, loyal, ... lost (analyses/rfm.py)
+            window_start TIMESTAMP NOT NULL,
+            window_end   TIMESTAMP NOT NULL,
+            computed_at  TIMESTAMP NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE person_personas (
+            person_id   BIGINT PRIMARY KEY,
+            persona     VARCHAR NOT NULL,   -- the cluster's readable name
+            cluster     BIGINT NOT NULL,    -- the k-means cluster, from 0
+            computed_at TIMESTAMP NOT NULL
+        )
+        """,
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,62 @@
+"""Per-person result tables: RFM saved in the engine, read back, and the message before."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from journeylens.analyses.rfm import RfmQuery
+from journeylens.store import person_results
+from journeylens.store.person_results import NothingSavedError
+from journeylens.workspace import Workspace
+from tests.analyses.test_rfm import JOURNEYS, W_FROM, W_TO
+from tests.conftest import cli
+from tests.journeys import Journeys
+
+
+def test_rfm_save_writes_what_the_analysis_answers(tmp_path):
+    journeys = Journeys(tmp_path / "ws")
+    journeys.send(*JOURNEYS)
+    ws = journeys.ws
+    try:
+        with pytest.raises(NothingSavedError, match="run `journeylens rfm --save` first"):
+            person_results.rfm_tiers(ws.tables)
+        query = RfmQuery.parse({"date_from": W_FROM, "date_to": W_TO, "persons": True})
+        written = person_results.save_rfm(ws.con, ws.tables, query)
+        # Six customers in W (tests/analyses/test_rfm.py works them out).
+        assert written["persons"] == 6 and written["window_end"] == W_TO
+        stored = ws.con.execute(
+            "SELECT person_id, recency_days, frequency, monetary, r_score, f_score, m_score,"
+            " rfm_score, tier, window_start, window_end FROM person_rfm ORDER BY person_id"
+        ).fetchall()
+        expected = [
+            (*p.model_dump().values(), W_FROM, W_TO) for p in ws.rfm(**query.model_dump()).persons
+        ]
+        assert stored == [tuple(row) for row in expected]
+        tiers = ws.tables.execute(person_results.rfm_tiers(ws.tables))
+        assert sorted(tiers["tier"]) == sorted(
+            ["champions", "champions", "promising", "about to sleep", "at risk", "lost"]
+        )
+        # A second save replaces the table: a window with dan alone leaves one row.
+        alone = RfmQuery.parse({"date_from": datetime(2025, 1, 1), "window_days": 10})
+        assert person_results.save_rfm(ws.con, ws.tables, alone)["persons"] == 1
+        assert ws.con.execute("SELECT tier FROM person_rfm").fetchall() == [("lost",)]
+    finally:
+        journeys.close()
+
+
+def test_rfm_save_from_the_cli(tmp_path):
+    path = tmp_path / "ws"
+    journeys = Journeys(path)
+    journeys.send(*JOURNEYS)
+    journeys.close()
+    done = cli("rfm", "-w", str(path), "--from", "2025-01-01", "--to", "2025-04-01", "--save")
+    assert "Saved 6 persons to person_rfm." in done.stdout
+    again = cli("rfm", "-w", str(path), "--days", "10", "--save", "--format", "json")
+    # The default window ends on 2 April (the latest order, eve's, is at 00:00 on the 1st):
+    # in [23 March, 2 April) ann, bob and eve have orders (cat's is the 20th).
+    assert json.loads(again.stdout)["persons"] == 3
+    with Workspace.open(path, read_only=True) as ws:
+        assert ws.con.execute("SELECT count(*) FROM person_rfm").fetchone() == (3,)
