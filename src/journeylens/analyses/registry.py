@@ -23,13 +23,15 @@ MODULES = (
     "paths_graph",
     "stages",
     "rfm",
+    "journeylens.models.personas",  # a model, not a query builder, served the same way
 )
 
 
 def analyses() -> dict[str, Analysis]:
     found = {}
     for module in MODULES:
-        entry: Analysis = import_module(f"journeylens.analyses.{module}").ANALYSIS
+        path = module if "." in module else f"journeylens.analyses.{module}"
+        entry: Analysis = import_module(path).ANALYSIS
         found[entry.name] = entry
     return found
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
+from journeylens.models import personas
 from journeylens.store import person_results
 from journeylens.workspace import Workspace
 
@@ -18,4 +21,16 @@ def save_rfm(ws: Workspace, query: Any) -> dict[str, Any]:
     return person_results.save_rfm(ws.con, ws.tables, query)
 
 
-SAVERS: dict[str, Callable[[Workspace, Any], dict[str, Any]]] = {"rfm": save_rfm}
+def save_personas(ws: Workspace, query: Any) -> dict[str, Any]:
+    """person_personas"""
+    result = personas.run(ws.tables, query.model_copy(update={"persons": True}))
+    labels = pd.DataFrame(
+        [p.model_dump() for p in result.persons or []], columns=["person_id", "cluster", "persona"]
+    )
+    return person_results.save_personas(ws.con, labels) | {"k": result.k}
+
+
+SAVERS: dict[str, Callable[[Workspace, Any], dict[str, Any]]] = {
+    "rfm": save_rfm,
+    "personas": save_personas,
+}
