@@ -60,3 +60,25 @@ def test_rfm_save_from_the_cli(tmp_path):
     assert json.loads(again.stdout)["persons"] == 3
     with Workspace.open(path, read_only=True) as ws:
         assert ws.con.execute("SELECT count(*) FROM person_rfm").fetchone() == (3,)
+
+
+def test_personas_save_from_the_cli(tmp_path):
+    from tests.analyses.test_personas import GROUPS, group_journeys
+
+    path = tmp_path / "ws"
+    journeys = Journeys(path)
+    journeys.send(*group_journeys())
+    journeys.close()
+    window = ("--from", "2025-01-01", "--to", "2025-04-01")
+    done = cli("personas", "-w", str(path), *window, "--k", "3", "--save", "--format", "json")
+    written = json.loads(done.stdout)
+    # Every person of the three groups, in three personas (tests/analyses/test_personas.py).
+    assert (written["persons"], written["k"]) == (sum(map(len, GROUPS.values())), 3)
+    with Workspace.open(path, read_only=True) as ws:
+        rows = ws.con.execute(
+            "SELECT count(DISTINCT cluster), count(DISTINCT persona) FROM person_personas"
+        ).fetchone()
+        assert rows == (3, 3)
+        assert len(ws.tables.execute(person_results.personas(ws.tables))) == 12
+    shown = cli("personas", "-w", str(path), *window, "--k", "3")
+    assert "persona" in shown.stdout and "distinguished by" in shown.stdout
