@@ -52,8 +52,16 @@ def test_rfm_save_from_the_cli(tmp_path):
     journeys = Journeys(path)
     journeys.send(*JOURNEYS)
     journeys.close()
-    done = cli("rfm", "-w", str(path), "--from", "2025-01-01", "--to", "2025-04-01", "--save")
+    window = ("--from", "2025-01-01", "--to", "2025-04-01")
+    done = cli("rfm", "-w", str(path), *window, "--save")
     assert "Saved 6 persons to person_rfm." in done.stdout
+    shown = cli("rfm", "-w", str(path), *window).stdout
+    assert "RFM tiers, 2025-01-01 – 2025-03-31" in shown
+    assert "Customers by recency (R) and frequency (F) score" in shown and "Movement since" in shown
+    listed = cli(
+        "rfm", "-w", str(path), *window, "--persons", "--tier", "champions", "--format", "csv"
+    )
+    assert len(listed.stdout.strip().splitlines()) == 3  # a header, ann and bob
     again = cli("rfm", "-w", str(path), "--days", "10", "--save", "--format", "json")
     # The default window ends on 2 April (the latest order, eve's, is at 00:00 on the 1st):
     # in [23 March, 2 April) ann, bob and eve have orders (cat's is the 20th).

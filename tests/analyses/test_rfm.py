@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pytest
 
+from journeylens.analyses.base import AnalysisError
 from journeylens.analyses.rfm import GRID, TIERS
 from tests.journeys import Journeys, at
 
@@ -100,6 +101,14 @@ def test_scores_and_tiers_of_every_customer(engine, shop):
     }
     # gus (refunded only), hal (before W) and ivy (no order) are not scored.
     assert result.customers == 6
+
+
+def test_the_persons_behind_a_tier(engine, shop):
+    ws, ids = shop
+    champions = in_window(engine, ws, persons=True, tier="champions").persons
+    assert sorted(ids[p.person_id] for p in champions) == ["ann", "bob"]
+    with pytest.raises(AnalysisError, match="did you mean 'at risk'"):
+        in_window(engine, ws, persons=True, tier="at-risk")
 
 
 def test_tier_table_counts_shares_and_revenue(engine, shop):

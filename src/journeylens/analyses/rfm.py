@@ -45,10 +45,11 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from journeylens.analyses import money
 from journeylens.analyses.base import Analysis, DateRange, Query, Result, Tables, number
+from journeylens.analyses.inputs import closest
 
 TIERS = (
     "champions",
@@ -100,6 +101,18 @@ class RfmQuery(Query, DateRange):
         json_schema_extra={"cli": "--days"},
     )
     persons: bool = Field(False, description="List every customer's scores and tier.")
+    tier: str | None = Field(
+        None, description="With --persons: only the customers of this tier (e.g. 'at risk')."
+    )
+
+    @field_validator("tier")
+    @classmethod
+    def _known_tier(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in TIERS:
+            return value.strip().lower() if value else value
+        suggestion = closest(value.strip().lower(), list(TIERS))
+        hint = f"; did you mean {suggestion!r}?" if suggestion else f": one of {', '.join(TIERS)}."
+        raise ValueError(f"Unknown tier {value!r}{hint}")
 
 
 class TierRow(BaseModel):
@@ -279,7 +292,8 @@ def run(tables: Tables, query: RfmQuery) -> RfmResult:
     movement = _movement(tables, current, previous)
     persons = None
     if query.persons:
-        frame = tables.execute(current.order_by("person_id"))
+        listed = current if query.tier is None else current.filter(current.tier == query.tier)
+        frame = tables.execute(listed.order_by("person_id"))
         persons = [PersonScore.model_validate(row) for row in frame.to_dict("records")]
     undone, other = _left_out(tables, start, end)
     return RfmResult(

@@ -337,7 +337,83 @@ def stages(data: Data, title: str) -> list[View]:
     return [reached, transitions, distribution]
 
 
+def rfm(data: Data, title: str) -> list[View]:
+    """The tier table, the recency × frequency grid and the movement; or the persons."""
+    if data.get("persons") is not None:
+        return [generic(data["persons"], f"{title}: customers")]
+    if data["window_start"] is None:
+        return [View(title, [], [], ["No orders yet: there is no customer to score."])]
+    span = covered(data["window_start"], data["window_end"])
+    tiers = View(
+        f"{title}, {span}",
+        [
+            Column("tier", "tier", repeat=True),
+            Column("customers", "customers", "count"),
+            Column("share", "share", "percent"),
+            Column("revenue", "revenue", "number", unit=data["currency"]),
+        ],
+        data["tiers"],
+        [
+            f"{data['customers']:,} customers with an order in {data['currency']}; left out: "
+            f"{data['undone_orders']:,} refunded or cancelled orders, "
+            f"{data['other_currency_orders']:,} in other currencies."
+        ],
+    )
+    counts = {(c["r_score"], c["f_score"]): c["customers"] for c in data["grid"]}
+    grid = View(
+        "Customers by recency (R) and frequency (F) score",
+        [Column("r", "", repeat=True)] + [Column(f"f{f}", f"F{f}", "count") for f in range(1, 6)],
+        [{"r": f"R{r}"} | {f"f{f}": counts[(r, f)] for f in range(1, 6)} for r in range(5, 0, -1)],
+        ["Tiers by cell: docs/rfm.md."],
+    )
+    movement = View(
+        f"Movement since {covered(data['previous_start'], data['previous_end'])}",
+        [
+            Column("from_tier", "from", repeat=True),
+            Column("to_tier", "to", repeat=True),
+            Column("customers", "customers", "count"),
+        ],
+        data["movement"],
+        ["none: no counted order in that window."],
+    )
+    return [tiers, grid, movement]
+
+
+def personas(data: Data, title: str) -> list[View]:
+    """Each persona with its most distinctive features; the silhouette of every k tried."""
+    if data.get("persons") is not None:
+        return [generic(data["persons"], f"{title}: persons")]
+    rows = [
+        {
+            "persona": p["persona"],
+            "persons": p["persons"],
+            "share": p["share"],
+            "features": ", ".join(f"{d['feature']} {d['z']:+.1f}" for d in p["features"][:3]),
+        }
+        for p in data["personas"]
+    ]
+    listed = View(
+        f"{title} (k = {data['k']}, seed {data['seed']})",
+        [
+            Column("persona", "persona", repeat=True),
+            Column("persons", "persons", "count"),
+            Column("share", "share", "percent"),
+            Column("features", "distinguished by (z)"),
+        ],
+        rows,
+        ["z: the persona's mean against everyone's, in standard deviations."],
+    )
+    scores = View(
+        "Silhouette by k",
+        [Column("k", "k", repeat=True), Column("silhouette", "silhouette", "number")],
+        data["silhouettes"],
+    )
+    return [listed, scores]
+
+
 VIEWS: dict[str, Callable[[Data, str], list[View]]] = {
+    "rfm": rfm,
+    "personas": personas,
     "funnel": funnel,
     "kpis": kpis,
     "retention": retention,
