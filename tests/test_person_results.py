@@ -90,3 +90,38 @@ def test_personas_save_from_the_cli(tmp_path):
         assert len(ws.tables.execute(person_results.personas(ws.tables))) == 12
     shown = cli("personas", "-w", str(path), *window, "--k", "3")
     assert "persona" in shown.stdout and "distinguished by" in shown.stdout
+
+
+def test_a_merge_drops_the_saved_rows_of_the_person_merged_away(tmp_path):
+    from tests.journeys import identify
+
+    journeys = Journeys(tmp_path / "ws")
+    # An anonymous buyer (order of 30 on 1 March) and a customer (order of 50 on 2 March).
+    journeys.send(
+        at_anon(datetime(2025, 3, 1), "device-1", 30, "o1"),
+        at_anon(datetime(2025, 3, 2), None, 50, "o2", user="zoe"),
+    )
+    ws = journeys.ws
+    try:
+        anon, zoe = journeys.person_of("device-1"), journeys.person_of("zoe")
+        query = RfmQuery.parse({"date_from": datetime(2025, 1, 1), "date_to": datetime(2025, 4, 1)})
+        assert person_results.save_rfm(ws.con, ws.tables, query)["persons"] == 2
+        journeys.send(identify("zoe", "device-1"))  # the device was zoe's: merged into her
+        left = ws.con.execute("SELECT person_id FROM person_rfm").fetchall()
+        assert left == [(zoe,)] and anon != zoe
+    finally:
+        journeys.close()
+
+
+def at_anon(when, anonymous_id, revenue, order_id, user=None):
+    message = {
+        "type": "track",
+        "event": "Order Completed",
+        "timestamp": when.isoformat() + "Z",
+        "properties": {"revenue": revenue, "order_id": order_id},
+    }
+    if anonymous_id:
+        message["anonymousId"] = anonymous_id
+    if user:
+        message["userId"] = user
+    return message

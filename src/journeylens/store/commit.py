@@ -210,6 +210,10 @@ def _persist_persons(
             " ON CONFLICT DO NOTHING"
         )
         con.execute("DELETE FROM segment_members WHERE person_id IN (SELECT source FROM merge_map)")
+        # Saved per-person results (ADR 0012) were computed for the person merged away: its
+        # rows go, the survivor keeps its own until the next save recomputes both.
+        for table in ("person_rfm", "person_personas"):
+            con.execute(f"DELETE FROM {table} WHERE person_id IN (SELECT source FROM merge_map)")
 
     # Every person seen in this batch: first/last seen and identification.
     seen: dict[int, list[Any]] = {}
