@@ -10,12 +10,15 @@ Six customers are scored in W, so a percent rank is ``worse / 5`` and a score is
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import ibis
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journeylens.analyses.base import AnalysisError
-from journeylens.analyses.rfm import GRID, TIERS
+from journeylens.analyses.rfm import GRID, TIERS, scored
 from tests.journeys import Journeys, at
 
 W_FROM, W_TO = datetime(2025, 1, 1), datetime(2025, 4, 1)
@@ -258,3 +261,45 @@ def test_the_grid_is_the_published_rf_segment_map():
         expected = next(name for rx, name in published.items() if re.fullmatch(rx, f"{r}{f}"))
         assert tier == ("lost" if (r, f) == (1, 1) else expected), (r, f)
     assert set(GRID.values()) == set(TIERS)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 12), st.integers(0, 40), st.sampled_from([0.0, 10.0, 25.5, 99.99])
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_scores_rank_values_and_share_ties(orders):
+    # Any orders: persons 1–12, placed 0–40 days before the end, of a few amounts.
+    end = datetime(2025, 4, 1)
+    table = ibis.memtable(
+        {
+            "person_id": [p for p, _, _ in orders],
+            "ordered_at": [end - timedelta(days=d, hours=1) for _, d, _ in orders],
+            "revenue": [r for _, _, r in orders],
+        }
+    )
+    rows = scored(table, end).execute().to_dict("records")
+    values = {"r": "recency_days", "f": "frequency", "m": "monetary"}
+    for letter, column in values.items():
+        better = (lambda a, b: a < b) if letter == "r" else (lambda a, b: a > b)
+        for one in rows:
+            assert 1 <= one[f"{letter}_score"] <= 5
+            for other in rows:
+                if one[column] == other[column]:  # ties share a score
+                    assert one[f"{letter}_score"] == other[f"{letter}_score"]
+                elif better(one[column], other[column]):  # better never scores lower
+                    assert one[f"{letter}_score"] >= other[f"{letter}_score"]
+        # The worst value scores 1; the best scores 5 when one customer alone has it (a tie
+        # at the top shares the score of its lowest position: percent rank).
+        worst = (max if letter == "r" else min)(row[column] for row in rows)
+        assert {r[f"{letter}_score"] for r in rows if r[column] == worst} == {1}
+        best = (min if letter == "r" else max)(row[column] for row in rows)
+        holders = [r for r in rows if r[column] == best]
+        if len(holders) == 1 and len(rows) > 1:
+            assert holders[0][f"{letter}_score"] == 5
+    assert all(row["tier"] == GRID[(row["r_score"], row["f_score"])] for row in rows)

@@ -22,8 +22,8 @@ Semantics (docs/rfm.md has them in words, with the segment map's source).
   of the *other* customers whose value is strictly worse (more days for recency, fewer orders
   or less money otherwise): ``p = worse / (customers − 1)``, SQL's ``PERCENT_RANK``. The score
   is 1 for ``p < 0.2``, 2 below 0.4, 3 below 0.6, 4 below 0.8 and 5 from 0.8 (computed in
-  whole numbers: ``1 + min(4, 5 × worse // (customers − 1))``), so the best value scores 5 and
-  the worst 1. Equal values get the same score whatever their ids (no tie-breaker is needed,
+  whole numbers: ``1 + min(4, 5 × worse // (customers − 1))``), so the worst value scores 1
+  and a best value held by one customer alone scores 5. Equal values get the same score whatever their ids (no tie-breaker is needed,
   so every engine and thread count agrees); when one value is shared by many customers
   (one-order customers, typically) the scores above it start later and some score may be
   empty. A lone customer scores 1 (percent rank 0). ``rfm_score`` is the three as text:
